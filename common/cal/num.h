@@ -1,0 +1,35 @@
+/*
+ * Locale-independent number parsing and formatting.
+ *
+ * Instruments and files always use '.' as the decimal separator, whatever
+ * LC_NUMERIC says. These functions never consult the process locale.
+ */
+#ifndef CAL_COMMON_NUM_H
+#define CAL_COMMON_NUM_H
+
+#include <stddef.h>
+
+/*
+ * Parse the whole of s[0..len) as a decimal number: optional sign, digits with
+ * an optional '.', optional exponent. No spaces, no hex, no inf/nan, no ','.
+ * @param[out] out       the value
+ * @param[out] decimals  digits shown after the decimal point, corrected for the
+ *                       exponent and never negative (resolution of the reading);
+ *                       may be NULL
+ * @return CAL_OK, or CAL_ERR_ARG when the text is not such a number.
+ */
+int cal_num_parse(double *out, int *decimals, const char *s, size_t len);
+
+/* As cal_num_parse() on a NUL-terminated string. */
+int cal_num_parse_str(double *out, int *decimals, const char *s);
+
+/*
+ * Format v with exactly @decimals digits after '.', in the C locale.
+ * Returns the number of characters written (snprintf semantics).
+ */
+int cal_num_format(char *buf, size_t size, double v, int decimals);
+
+/* Shortest "%.*g" text that reads back as the same double, in the C locale. */
+int cal_num_format_g(char *buf, size_t size, double v);
+
+#endif

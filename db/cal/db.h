@@ -1,0 +1,257 @@
+/*
+ * The calbench database: one SQLite file holding the registers (instruments
+ * under test, reference standards), every run with every reading, the
+ * results per point, and the certificates issued from them.
+ *
+ * Invariants (enforced by triggers, so they hold for plain SQL too):
+ *  - readings and results are never updated or deleted;
+ *  - a run that is completed or aborted is never updated again; runs are
+ *    never deleted;
+ *  - certificates are never updated or deleted; revocation is a row in
+ *    certificate_revocations, itself never updated or deleted;
+ *  - certificate numbers are unique and never reused (sequence per year).
+ *
+ * Every write is its own transaction unless the caller opened one, so a
+ * reading is on disk (WAL, synchronous=FULL) when cal_db_reading_add returns.
+ * All statements are prepared; user text is always bound, never spliced.
+ *
+ * Units: reading values are stored as shown (value + unit + decimals) and in
+ * the SI base unit (value_si). Register fields of instruments are in the
+ * instrument's own unit (struct cal_instrument.unit); weights are in kg.
+ */
+#ifndef CAL_DB_DB_H
+#define CAL_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cal/driver.h"
+
+struct cal_db;
+
+/* Schema version this build writes (PRAGMA user_version). */
+#define CAL_DB_SCHEMA_VERSION 1
+
+/*
+ * Open (creating if needed) and migrate the database at @path (":memory:" for
+ * tests). Sets WAL, foreign_keys=ON, synchronous=FULL, busy_timeout.
+ * A file written by a newer calbench (user_version too high) -> CAL_ERR_DB
+ * with a message; a file that is not a database -> CAL_ERR_DB naming it.
+ */
+int cal_db_open(struct cal_db **out, const char *path);
+void cal_db_close(struct cal_db *db); /* NULL ok */
+/* The path given to cal_db_open. Borrowed. */
+const char *cal_db_path(const struct cal_db *db);
+/* For tests and the integrity check. Borrowed. */
+struct sqlite3 *cal_db_handle(struct cal_db *db);
+
+/* "ok", or the first problem, from PRAGMA integrity_check. */
+int cal_db_integrity_check(char *out, size_t size, struct cal_db *db);
+
+/* Settings (key/value text), e.g. "cert.number_pattern". */
+int cal_db_setting_get(char *out, size_t size, struct cal_db *db, const char *key); /* NOTFOUND */
+int cal_db_setting_set(struct cal_db *db, const char *key, const char *value);
+
+/* ---- instruments under test ------------------------------------------- */
+
+struct cal_instrument {
+	char id[64];		 /* register id chosen by the centre, e.g. "CAN-0042" */
+	char type[96];		 /* instrument type, e.g. "cân kỹ thuật" / "nawi" */
+	char manufacturer[96];
+	char model[96];
+	char serial[64];
+	char owner[160];
+	char accuracy_class[16]; /* R 76 class "I".."IIII" for balances */
+	char unit[8];		 /* unit of max/min/e/d, e.g. "g" or "kg" */
+	double max;		 /* Max, in unit */
+	double min;		 /* Min, in unit; 0 = derive from class */
+	double e;		 /* verification scale interval, in unit */
+	double d;		 /* actual scale interval, in unit */
+	int interval_months;	 /* verification interval; 0 = none */
+	char created_at[24];	 /* ISO 8601 UTC, set by the db */
+};
+
+/* CAL_ERR_ARG (missing id/serial/type...), CAL_ERR_STATE if the id exists. */
+int cal_db_instrument_add(struct cal_db *db, const struct cal_instrument *in);
+int cal_db_instrument_get(struct cal_instrument *out, struct cal_db *db, const char *id);
+/* *out malloc'ed array ordered by id; free() it. */
+int cal_db_instrument_list(struct cal_instrument **out, size_t *n, struct cal_db *db);
+
+/* ---- reference standards (weights) -------------------------------------- */
+
+struct cal_standard {
+	char id[64];	      /* e.g. "W3" */
+	char kind[16];	      /* "weight" */
+	char weight_class[8]; /* R 111 class, e.g. "M1" */
+	double nominal_kg;    /* nominal value */
+	double correction_kg; /* conventional mass - nominal */
+	double u_kg;	      /* expanded uncertainty U of the conventional mass */
+	double k;	      /* coverage factor of u_kg */
+	char cert_no[64];     /* its calibration certificate */
+	char due_date[11];    /* calibration due, YYYY-MM-DD */
+	char description[128];
+	char created_at[24];
+};
+
+int cal_db_standard_add(struct cal_db *db, const struct cal_standard *s);
+int cal_db_standard_get(struct cal_standard *out, struct cal_db *db, const char *id);
+/* Ordered by nominal descending, then id. */
+int cal_db_standard_list(struct cal_standard **out, size_t *n, struct cal_db *db);
+
+/* ---- runs ---------------------------------------------------------------- */
+
+enum cal_run_status {
+	CAL_RUN_RUNNING = 1,
+	CAL_RUN_INTERRUPTED = 2, /* the process died or was stopped: resumable */
+	CAL_RUN_COMPLETED = 3,	 /* verdict set, certificate or failure record issued */
+	CAL_RUN_ABORTED = 4,	 /* given up; no document */
+};
+const char *cal_run_status_name(enum cal_run_status s); /* "running"... */
+
+struct cal_run {
+	int64_t id;
+	char instrument_id[64];
+	char procedure_id[96];
+	char procedure_title[160];
+	char method[96];	  /* e.g. "ĐLVN 16:2009 (OIML R 76-1)" */
+	char procedure_sha256[65]; /* hex of the procedure file's bytes */
+	char procedure_path[256];
+	char bench_path[256];
+	char device_id[64];	   /* bench instrument read, "" when typed by hand */
+	char mode[16];		   /* "initial", "periodic", "after-repair" */
+	char operator_name[96];
+	enum cal_run_status status;
+	char verdict[8];	   /* "PASS", "FAIL" or "" */
+	char fail_reason[256];
+	char started_at[24];	   /* ISO 8601 UTC */
+	char finished_at[24];
+	int pid;		   /* process running it, while running */
+	char dut_model[96];	   /* as identified over the interface */
+	char dut_serial[64];
+};
+
+/*
+ * Create a run in status RUNNING. Fields used from @in: instrument_id,
+ * procedure_*, method, bench_path, device_id, mode, operator_name, pid,
+ * dut_model, dut_serial. The procedure text is stored too (audit, resume).
+ * CAL_ERR_NOTFOUND when the instrument does not exist.
+ */
+int cal_db_run_begin(int64_t *run_id, struct cal_db *db, const struct cal_run *in,
+		     const char *procedure_text);
+int cal_db_run_get(struct cal_run *out, struct cal_db *db, int64_t run_id);
+/* The procedure text stored with the run; malloc'ed, free() it. */
+int cal_db_run_procedure_text(char **out, struct cal_db *db, int64_t run_id);
+/* Record the weights (standards) used by a run; idempotent. */
+int cal_db_run_add_standard(struct cal_db *db, int64_t run_id, const char *standard_id);
+/* RUNNING -> INTERRUPTED (Ctrl-C, lost instrument). */
+int cal_db_run_interrupt(struct cal_db *db, int64_t run_id, const char *reason);
+/* INTERRUPTED -> RUNNING with a new pid (resume). CAL_ERR_STATE otherwise. */
+int cal_db_run_resume(struct cal_db *db, int64_t run_id, int pid);
+/* RUNNING/INTERRUPTED -> ABORTED. */
+int cal_db_run_abort(struct cal_db *db, int64_t run_id, const char *reason);
+/*
+ * Mark RUNNING runs whose pid is no longer alive as INTERRUPTED (kill -9,
+ * power cut). *n receives how many. Called at start-up.
+ */
+int cal_db_runs_recover(struct cal_db *db, size_t *n);
+/* Runs of one instrument (history), newest first; "" instrument = all runs. */
+int cal_db_run_list(struct cal_run **out, size_t *n, struct cal_db *db, const char *instrument_id);
+
+/* ---- readings and results ------------------------------------------------ */
+
+/*
+ * Commit one reading. @point_seq ties it to the result it belongs to (the
+ * same number as struct cal_result.seq); @source is "device:<id>" or
+ * "operator". Returns only after the transaction is committed.
+ */
+int cal_db_reading_add(int64_t *reading_id, struct cal_db *db, int64_t run_id, int point_seq,
+		       const char *source, const struct cal_reading *rd);
+/* Number of readings of a run (tests, resume). */
+int cal_db_reading_count(int *n, struct cal_db *db, int64_t run_id);
+
+struct cal_result {
+	int seq;	     /* 1, 2, ... in procedure order; unique per run */
+	char test[24];	     /* "zero", "weighing", "eccentricity", "repeatability" */
+	char label[64];	     /* "up 3", "position 2 (front left)", "series 1 #2" */
+	char unit[8];	     /* unit of the numbers below (the instrument's) */
+	double load;	     /* nominal test load */
+	double ref;	     /* conventional mass of the weights used */
+	double indication;   /* I, as shown */
+	int decimals;	     /* decimals of I */
+	double error;	     /* E = I - ref (or the test's own quantity, e.g. range) */
+	double mpe;	     /* |MPE| that E is judged against */
+	char verdict[8];     /* "PASS" or "FAIL" */
+	char weights[128];   /* "W3+W4" */
+	int64_t reading_id;  /* the reading this result was computed from; 0 = none */
+};
+
+/* CAL_ERR_STATE when seq already exists for the run (results are immutable). */
+int cal_db_result_add(struct cal_db *db, int64_t run_id, const struct cal_result *r);
+/* Ordered by seq. */
+int cal_db_result_list(struct cal_result **out, size_t *n, struct cal_db *db, int64_t run_id);
+/* Largest seq with a result, 0 when none (resume point). */
+int cal_db_result_last_seq(int *seq, struct cal_db *db, int64_t run_id);
+
+/* ---- certificates -------------------------------------------------------- */
+
+enum cal_cert_kind {
+	CAL_CERT_VERIFICATION = 1, /* GCN, pass */
+	CAL_CERT_FAILURE = 2,	   /* biên bản "không đạt" */
+};
+
+struct cal_cert {
+	char number[64];
+	enum cal_cert_kind kind;
+	int64_t run_id;
+	char instrument_id[64];
+	char issued_at[24];	/* ISO 8601 UTC */
+	char issue_date[11];	/* YYYY-MM-DD */
+	char valid_until[11];	/* YYYY-MM-DD, "" for failure records */
+	bool revoked;
+	char revoked_at[24];
+	char revoke_reason[256];
+};
+
+/*
+ * Finish a RUNNING run in one transaction: set verdict, status COMPLETED,
+ * finished_at, and issue the document: a verification certificate for
+ * "PASS" (valid until issue date + the instrument's interval, same day of
+ * month, clamped to the month's end) or a failure record for "FAIL".
+ * The number comes from setting "cert.number_pattern" (default
+ * "CB-{YYYY}-{SEQ:6}"; tokens {YYYY}, {YY}, {SEQ}, {SEQ:n}); the sequence
+ * is per year and never reused. @now_s is the issue time (Unix seconds).
+ * @out receives the certificate.
+ */
+int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
+			const char *verdict, const char *fail_reason, int64_t now_s);
+
+/* Format a number from a pattern; CAL_ERR_ARG for a pattern without {SEQ} or year. */
+int cal_db_format_number(char *out, size_t size, const char *pattern, int year, int64_t seq);
+
+/* Look up by number; whitespace is normalised (runs collapsed, ends trimmed). */
+int cal_db_cert_get(struct cal_cert *out, struct cal_db *db, const char *number);
+int cal_db_cert_revoke(struct cal_db *db, const char *number, const char *reason, int64_t now_s);
+
+/* What an inspector gets (domain.md §9). */
+enum cal_verify_status {
+	CAL_VERIFY_VALID = 0,
+	CAL_VERIFY_EXPIRED = 1,
+	CAL_VERIFY_REVOKED = 2,
+	CAL_VERIFY_FAIL_RECORD = 3,
+	CAL_VERIFY_UNKNOWN = 4,
+};
+const char *cal_verify_status_name(enum cal_verify_status s); /* "valid"... */
+
+struct cal_verify {
+	enum cal_verify_status status;
+	struct cal_cert cert;
+	struct cal_instrument instrument;
+	struct cal_run run;
+};
+
+/* @today decides expired. Unknown numbers give CAL_OK with status UNKNOWN. */
+int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
+		  const struct cal_date *today);
+
+#endif

@@ -1,0 +1,556 @@
+/*
+ * Certificates: numbering, issue at run completion, lookup, revocation and
+ * the inspector's verification (domain.md §5.6, §5.7, §9).
+ *
+ * Numbering. A number is made from the setting "cert.number_pattern"
+ * (default "CB-{YYYY}-{SEQ:6}") with the tokens
+ *   {YYYY}   the four-digit year of issue (UTC)
+ *   {YY}     its last two digits
+ *   {SEQ}    the sequence number, as is
+ *   {SEQ:n}  the sequence number zero-padded to n digits (1..12); a longer
+ *            number is written in full, never cut
+ * A pattern has exactly one {SEQ} and at least one year token, so that a
+ * number is unique. The sequence is kept per year in number_seq, shared by
+ * verification certificates and failure records, and only goes up: a
+ * number is never reused, even when the transaction that took it commits
+ * nothing else (it always commits together with its certificate).
+ *
+ * A pattern has no leading, trailing or repeated whitespace and no control
+ * characters: lookups normalise whitespace, so a stored number must already
+ * be in normal form to be found.
+ *
+ * Dates. The issue date is the UTC date of the issue time; a verification
+ * certificate is valid until issue date + the instrument's interval in
+ * months, same day of month, clamped to the month's end (cal_date_add_months);
+ * an interval of 0 means no expiry (valid_until ""). Failure records carry
+ * no validity.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db-internal.h"
+#include "cal/clock.h"
+#include "cal/error.h"
+
+/* Widest {SEQ:n}. */
+#define MAX_SEQ_WIDTH 12
+
+_Static_assert(CAL_CERT_VERIFICATION == 1 && CAL_CERT_FAILURE == 2, "certificate kinds are stable");
+_Static_assert(CAL_VERIFY_VALID == 0 && CAL_VERIFY_UNKNOWN == 4, "verify statuses are stable");
+
+/* ---- numbers -------------------------------------------------------------- */
+
+/* ASCII whitespace, as the C locale's isspace() but locale-independent. */
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Width of a whitespace character at @s: 1 for ASCII, 2 for U+00A0, 0 if none. */
+static size_t space_len(const char *s)
+{
+	if (is_space((unsigned char)s[0]))
+		return 1;
+	if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0)
+		return 2;
+	return 0;
+}
+
+static int pattern_syntax(const char *pattern)
+{
+	size_t len = strlen(pattern);
+
+	if (!len)
+		return cal_error_set(CAL_ERR_ARG, "certificate numbers: the pattern is empty");
+	for (const char *p = pattern; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c < 0x20 && c != ' ') || c == 0x7F)
+			return cal_error_set(CAL_ERR_ARG,
+					     "certificate numbers: pattern '%s' has a control "
+					     "character",
+					     pattern);
+		if (space_len(p) == 2 || (c == ' ' && (p == pattern || p[1] == ' ' || !p[1])))
+			return cal_error_set(CAL_ERR_ARG,
+					     "certificate numbers: pattern '%s' has leading, "
+					     "trailing, repeated or non-ASCII whitespace",
+					     pattern);
+	}
+	return CAL_OK;
+}
+
+/* Append @n bytes at out[*len] if they fit in @size (with the NUL); count them anyway. */
+static void put(char *out, size_t size, size_t *len, const char *s, size_t n)
+{
+	if (*len + n < size)
+		memcpy(out + *len, s, n);
+	*len += n;
+}
+
+int cal_db_format_number(char *out, size_t size, const char *pattern, int year, int64_t seq)
+{
+	bool has_seq = false, has_year = false;
+	const char *p, *close;
+	char piece[32];
+	size_t len = 0, tlen;
+	int rc, width;
+
+	if (out && size)
+		out[0] = '\0';
+	if (!out || size == 0 || !pattern)
+		return cal_error_set(CAL_ERR_ARG, "certificate numbers: bad arguments");
+	if (year < 0 || year > 9999 || seq < 0)
+		return cal_error_set(CAL_ERR_ARG,
+				     "certificate numbers: year %d or sequence %lld "
+				     "out of range",
+				     year, (long long)seq);
+	rc = pattern_syntax(pattern);
+	if (rc)
+		return rc;
+	p = pattern;
+	while (*p) {
+		if (*p == '}')
+			return cal_error_set(CAL_ERR_ARG,
+					     "certificate numbers: pattern '%s' has a "
+					     "'}' without '{'",
+					     pattern);
+		if (*p != '{') {
+			put(out, size, &len, p, 1);
+			p++;
+			continue;
+		}
+		close = strchr(p, '}');
+		if (!close)
+			return cal_error_set(
+				CAL_ERR_ARG,
+				"certificate numbers: pattern '%s' has an unclosed '{'", pattern);
+		tlen = (size_t)(close - p - 1);
+		if (tlen == 4 && strncmp(p + 1, "YYYY", 4) == 0) {
+			snprintf(piece, sizeof(piece), "%04d", year);
+			has_year = true;
+		} else if (tlen == 2 && strncmp(p + 1, "YY", 2) == 0) {
+			snprintf(piece, sizeof(piece), "%02d", year % 100);
+			has_year = true;
+		} else if ((tlen == 3 && strncmp(p + 1, "SEQ", 3) == 0) ||
+			   (tlen > 4 && strncmp(p + 1, "SEQ:", 4) == 0)) {
+			width = 0;
+			for (size_t i = 5; i <= tlen; i++) {
+				if (p[i] < '0' || p[i] > '9' || width > MAX_SEQ_WIDTH) {
+					width = -1;
+					break;
+				}
+				width = width * 10 + (p[i] - '0');
+			}
+			if (tlen > 4 && (width < 1 || width > MAX_SEQ_WIDTH))
+				return cal_error_set(CAL_ERR_ARG,
+						     "certificate numbers: pattern '%s': width in "
+						     "'%.*s' is not 1..%d",
+						     pattern, (int)tlen + 2, p, MAX_SEQ_WIDTH);
+			if (has_seq)
+				return cal_error_set(CAL_ERR_ARG,
+						     "certificate numbers: pattern '%s' has more "
+						     "than one {SEQ}",
+						     pattern);
+			snprintf(piece, sizeof(piece), "%0*lld", width, (long long)seq);
+			has_seq = true;
+		} else {
+			return cal_error_set(
+				CAL_ERR_ARG,
+				"certificate numbers: pattern '%s' has an unknown token "
+				"'%.*s' (use {YYYY}, {YY}, {SEQ} or {SEQ:n})",
+				pattern, (int)tlen + 2, p);
+		}
+		put(out, size, &len, piece, strlen(piece));
+		p = close + 1;
+	}
+	if (!has_seq)
+		return cal_error_set(CAL_ERR_ARG, "certificate numbers: pattern '%s' has no {SEQ}",
+				     pattern);
+	if (!has_year)
+		return cal_error_set(CAL_ERR_ARG,
+				     "certificate numbers: pattern '%s' has no {YYYY} or {YY}",
+				     pattern);
+	if (len >= size) {
+		out[0] = '\0';
+		return cal_error_set(CAL_ERR_ARG,
+				     "certificate numbers: pattern '%s' makes a number of %zu "
+				     "bytes, more than %zu",
+				     pattern, len, size - 1);
+	}
+	out[len] = '\0';
+	return CAL_OK;
+}
+
+/*
+ * A pattern must make a storable number for every sequence a centre will
+ * reach: tried with a nine-digit sequence.
+ */
+int db_pattern_check(const char *pattern)
+{
+	char buf[sizeof(((struct cal_cert *)0)->number)];
+
+	return cal_db_format_number(buf, sizeof(buf), pattern, 2026, 999999999);
+}
+
+/*
+ * Whitespace runs (ASCII and U+00A0) become one space, ends are trimmed.
+ * false when the result does not fit in dst[size].
+ */
+static bool normalise(char *dst, size_t size, const char *src)
+{
+	size_t o = 0, w;
+	bool pending = false;
+
+	while (*src) {
+		w = space_len(src);
+		if (w) {
+			pending = o > 0;
+			src += w;
+			continue;
+		}
+		if (pending) {
+			if (o + 1 >= size)
+				return false;
+			dst[o++] = ' ';
+			pending = false;
+		}
+		if (o + 1 >= size)
+			return false;
+		dst[o++] = *src++;
+	}
+	dst[o] = '\0';
+	return true;
+}
+
+/* ---- issue ---------------------------------------------------------------- */
+
+static const char *kind_text(enum cal_cert_kind k)
+{
+	return k == CAL_CERT_VERIFICATION ? "verification" : "failure";
+}
+
+int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
+			const char *verdict, const char *fail_reason, int64_t now_s)
+{
+	char pattern[128], status[16], number[sizeof(out->number)];
+	struct cal_date issue, until;
+	sqlite3_stmt *st = NULL;
+	enum cal_cert_kind kind;
+	bool own = false, in_tx = false, pass;
+	int64_t seq = 0;
+	int rc, step, interval = 0;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!out || !db || run_id <= 0 || !verdict)
+		return cal_error_set(CAL_ERR_ARG, "run complete: bad arguments");
+	if (strcmp(verdict, "PASS") != 0 && strcmp(verdict, "FAIL") != 0)
+		return cal_error_set(CAL_ERR_ARG, "run %lld: verdict '%s' is not PASS or FAIL",
+				     (long long)run_id, verdict);
+	if (now_s < 0 || now_s > CAL_DB_MAX_UNIX_S)
+		return cal_error_set(CAL_ERR_ARG, "run %lld: issue time %lld is out of range",
+				     (long long)run_id, (long long)now_s);
+	pass = strcmp(verdict, "PASS") == 0;
+	kind = pass ? CAL_CERT_VERIFICATION : CAL_CERT_FAILURE;
+	cal_date_from_unix(&issue, now_s);
+
+	rc = db_tx_begin(db, &own);
+	if (rc)
+		return rc;
+	in_tx = true;
+
+	/* The run, its instrument and its interval. */
+	rc = db_prepare(&st, db,
+			"SELECT r.status, r.instrument_id, i.interval_months FROM runs r "
+			"JOIN instruments i ON i.id = r.instrument_id WHERE r.id = ?1");
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		rc = cal_error_set(CAL_ERR_NOTFOUND, "no run %lld", (long long)run_id);
+		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		rc = db_fail(db, "run complete");
+		goto out;
+	}
+	db_col_text(status, sizeof(status), st, 0);
+	db_col_text(out->instrument_id, sizeof(out->instrument_id), st, 1);
+	interval = sqlite3_column_int(st, 2);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (strcmp(status, "running") != 0) {
+		rc = cal_error_set(CAL_ERR_STATE,
+				   "run %lld is %s: only a running run can be completed",
+				   (long long)run_id, status);
+		goto out;
+	}
+
+	/* The pattern, checked before a number is taken. */
+	rc = cal_db_setting_get(pattern, sizeof(pattern), db, CAL_DB_SETTING_NUMBER_PATTERN);
+	if (rc == CAL_ERR_NOTFOUND) {
+		db_strlcpy(pattern, sizeof(pattern), CAL_DB_DEFAULT_NUMBER_PATTERN);
+		rc = CAL_OK;
+	}
+	if (rc == CAL_OK)
+		rc = db_pattern_check(pattern);
+	if (rc)
+		goto out;
+
+	/* Take the next number of the year. */
+	rc = db_prepare(&st, db,
+			"INSERT INTO number_seq(year, last) VALUES (?1, 1) "
+			"ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last");
+	if (rc)
+		goto out;
+	sqlite3_bind_int(st, 1, issue.year);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		seq = sqlite3_column_int64(st, 0);
+		step = sqlite3_step(st);
+	}
+	if (step != SQLITE_DONE || seq < 1) {
+		rc = db_fail(db, "certificate number");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	rc = cal_db_format_number(number, sizeof(number), pattern, issue.year, seq);
+	if (rc)
+		goto out;
+
+	out->kind = kind;
+	out->run_id = run_id;
+	db_strlcpy(out->number, sizeof(out->number), number);
+	cal_time_iso8601(out->issued_at, sizeof(out->issued_at), now_s);
+	cal_date_format(out->issue_date, sizeof(out->issue_date), &issue);
+	if (pass && interval > 0) {
+		cal_date_add_months(&until, &issue, interval);
+		cal_date_format(out->valid_until, sizeof(out->valid_until), &until);
+	}
+
+	/* The document first: the run may only become completed with it. */
+	rc = db_prepare(&st, db,
+			"INSERT INTO certificates(number, kind, run_id, instrument_id, issued_at, "
+			"issue_date, valid_until, year, seq) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	if (rc)
+		goto out;
+	db_bind_str(st, 1, out->number);
+	db_bind_str(st, 2, kind_text(kind));
+	sqlite3_bind_int64(st, 3, run_id);
+	db_bind_str(st, 4, out->instrument_id);
+	db_bind_str(st, 5, out->issued_at);
+	db_bind_str(st, 6, out->issue_date);
+	db_bind_str(st, 7, out->valid_until);
+	sqlite3_bind_int(st, 8, issue.year);
+	sqlite3_bind_int64(st, 9, seq);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_PRIMARYKEY)
+			rc = cal_error_set(CAL_ERR_STATE,
+					   "certificate number '%s' is already used (was the "
+					   "pattern changed?)",
+					   out->number);
+		else
+			rc = db_fail(db, "certificate");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+
+	rc = db_prepare(&st, db,
+			"UPDATE runs SET status = 'completed', verdict = ?2, fail_reason = ?3, "
+			"finished_at = ?4 WHERE id = ?1");
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run_id);
+	db_bind_str(st, 2, verdict);
+	db_bind_str(st, 3, pass ? "" : fail_reason);
+	db_bind_str(st, 4, out->issued_at);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(db, "run complete");
+out:
+	sqlite3_finalize(st);
+	if (in_tx)
+		rc = db_tx_end(db, own, rc);
+	if (rc)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+/* ---- lookup, revocation, verification ------------------------------------ */
+
+/* @number must be normalised. CAL_ERR_NOTFOUND with the standard message. */
+static int cert_get(struct cal_cert *out, struct cal_db *db, const char *number)
+{
+	sqlite3_stmt *st = NULL;
+	char kind[16];
+	int rc, step;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_prepare(&st, db,
+			"SELECT c.number, c.kind, c.run_id, c.instrument_id, c.issued_at, "
+			"c.issue_date, c.valid_until, v.revoked_at, v.reason "
+			"FROM certificates c LEFT JOIN certificate_revocations v "
+			"ON v.number = c.number WHERE c.number = ?1");
+	if (rc)
+		goto out;
+	db_bind_str(st, 1, number);
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		rc = cal_error_set(CAL_ERR_NOTFOUND, "no certificate or record numbered '%s'",
+				   number);
+		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		rc = db_fail(db, "certificate");
+		goto out;
+	}
+	db_col_text(out->number, sizeof(out->number), st, 0);
+	db_col_text(kind, sizeof(kind), st, 1);
+	out->kind = strcmp(kind, "verification") == 0 ? CAL_CERT_VERIFICATION : CAL_CERT_FAILURE;
+	out->run_id = sqlite3_column_int64(st, 2);
+	db_col_text(out->instrument_id, sizeof(out->instrument_id), st, 3);
+	db_col_text(out->issued_at, sizeof(out->issued_at), st, 4);
+	db_col_text(out->issue_date, sizeof(out->issue_date), st, 5);
+	db_col_text(out->valid_until, sizeof(out->valid_until), st, 6);
+	out->revoked = sqlite3_column_type(st, 7) != SQLITE_NULL;
+	db_col_text(out->revoked_at, sizeof(out->revoked_at), st, 7);
+	db_col_text(out->revoke_reason, sizeof(out->revoke_reason), st, 8);
+out:
+	sqlite3_finalize(st);
+	if (rc)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+/* Normalise @number into norm[size]; an over-long number cannot exist. */
+static int cert_lookup(struct cal_cert *out, struct cal_db *db, const char *number, char *norm,
+		       size_t size)
+{
+	if (!normalise(norm, size, number)) {
+		db_strlcpy(norm, size, number);
+		memset(out, 0, sizeof(*out));
+		return cal_error_set(CAL_ERR_NOTFOUND, "no certificate or record numbered '%s'",
+				     number);
+	}
+	return cert_get(out, db, norm);
+}
+
+int cal_db_cert_get(struct cal_cert *out, struct cal_db *db, const char *number)
+{
+	char norm[sizeof(out->number)];
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!out || !db || !number)
+		return cal_error_set(CAL_ERR_ARG, "certificate: bad arguments");
+	return cert_lookup(out, db, number, norm, sizeof(norm));
+}
+
+int cal_db_cert_revoke(struct cal_db *db, const char *number, const char *reason, int64_t now_s)
+{
+	char norm[sizeof(((struct cal_cert *)0)->number)], at[24];
+	struct cal_cert cert;
+	sqlite3_stmt *st = NULL;
+	bool own = false;
+	int rc;
+
+	if (!db || !number || !reason)
+		return cal_error_set(CAL_ERR_ARG, "revoke: bad arguments");
+	if (!reason[0])
+		return cal_error_set(CAL_ERR_ARG, "revoke '%s': a reason is required", number);
+	if (now_s < 0 || now_s > CAL_DB_MAX_UNIX_S)
+		return cal_error_set(CAL_ERR_ARG, "revoke '%s': time %lld is out of range", number,
+				     (long long)now_s);
+	rc = db_tx_begin(db, &own);
+	if (rc)
+		return rc;
+	rc = cert_lookup(&cert, db, number, norm, sizeof(norm));
+	if (rc)
+		goto out;
+	if (cert.revoked) {
+		rc = cal_error_set(CAL_ERR_STATE, "'%s' is already revoked (%s)", cert.number,
+				   cert.revoked_at);
+		goto out;
+	}
+	cal_time_iso8601(at, sizeof(at), now_s);
+	rc = db_prepare(&st, db,
+			"INSERT INTO certificate_revocations(number, revoked_at, reason) "
+			"VALUES (?1, ?2, ?3)");
+	if (rc)
+		goto out;
+	db_bind_str(st, 1, cert.number);
+	db_bind_str(st, 2, at);
+	db_bind_str(st, 3, reason);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(db, "revoke");
+out:
+	sqlite3_finalize(st);
+	return db_tx_end(db, own, rc);
+}
+
+const char *cal_verify_status_name(enum cal_verify_status s)
+{
+	switch (s) {
+	case CAL_VERIFY_VALID:
+		return "valid";
+	case CAL_VERIFY_EXPIRED:
+		return "expired";
+	case CAL_VERIFY_REVOKED:
+		return "revoked";
+	case CAL_VERIFY_FAIL_RECORD:
+		return "fail-record";
+	case CAL_VERIFY_UNKNOWN:
+		return "unknown";
+	}
+	return "unknown";
+}
+
+/*
+ * Precedence: a revoked document says nothing any more, so REVOKED wins
+ * over FAIL_RECORD (a void failure record must not be read as "không
+ * đạt"); then FAIL_RECORD; then EXPIRED when @today is after valid_until;
+ * else VALID (also for valid_until "", no expiry).
+ */
+int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
+		  const struct cal_date *today)
+{
+	char norm[sizeof(out->cert.number)];
+	struct cal_date until;
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!out || !db || !number || !today)
+		return cal_error_set(CAL_ERR_ARG, "verify: bad arguments");
+	if (today->month < 1 || today->month > 12 || today->day < 1 ||
+	    today->day > cal_date_days_in_month(today->year, today->month))
+		return cal_error_set(CAL_ERR_ARG, "verify: today is not a valid date");
+	out->status = CAL_VERIFY_UNKNOWN;
+	rc = cert_lookup(&out->cert, db, number, norm, sizeof(norm));
+	if (rc == CAL_ERR_NOTFOUND)
+		return cal_error_set(CAL_OK, "no certificate or record numbered '%s'", norm);
+	if (rc == CAL_OK)
+		rc = cal_db_instrument_get(&out->instrument, db, out->cert.instrument_id);
+	if (rc == CAL_OK)
+		rc = cal_db_run_get(&out->run, db, out->cert.run_id);
+	if (rc) {
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	if (out->cert.revoked)
+		out->status = CAL_VERIFY_REVOKED;
+	else if (out->cert.kind == CAL_CERT_FAILURE)
+		out->status = CAL_VERIFY_FAIL_RECORD;
+	else if (out->cert.valid_until[0] && cal_date_parse(&until, out->cert.valid_until) == 0 &&
+		 cal_date_cmp(today, &until) > 0)
+		out->status = CAL_VERIFY_EXPIRED;
+	else
+		out->status = CAL_VERIFY_VALID;
+	return CAL_OK;
+}

@@ -1,0 +1,346 @@
+/*
+ * The two registers: instruments under test and reference standards.
+ *
+ * Rows are added, read and listed here; there is no delete in the API, and
+ * the foreign keys of runs, certificates and run_standards refuse a plain
+ * SQL DELETE of a row that a record refers to.
+ *
+ * Units: instrument Max/Min/e/d are in the instrument's unit (column unit);
+ * standards are in kg. Numbers must be finite: a NaN would be stored as NULL.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db-internal.h"
+#include "cal/clock.h"
+#include "cal/error.h"
+
+/* Longest verification interval accepted: 100 years, in months. */
+#define MAX_INTERVAL_MONTHS 1200
+
+/* ---- instruments ---------------------------------------------------------- */
+
+#define INSTRUMENT_COLS                                                                            \
+	"id, type, manufacturer, model, serial, owner, accuracy_class, unit, max, min, e, "        \
+	"d, interval_months, created_at"
+
+static void instrument_from_row(struct cal_instrument *o, sqlite3_stmt *st)
+{
+	memset(o, 0, sizeof(*o));
+	db_col_text(o->id, sizeof(o->id), st, 0);
+	db_col_text(o->type, sizeof(o->type), st, 1);
+	db_col_text(o->manufacturer, sizeof(o->manufacturer), st, 2);
+	db_col_text(o->model, sizeof(o->model), st, 3);
+	db_col_text(o->serial, sizeof(o->serial), st, 4);
+	db_col_text(o->owner, sizeof(o->owner), st, 5);
+	db_col_text(o->accuracy_class, sizeof(o->accuracy_class), st, 6);
+	db_col_text(o->unit, sizeof(o->unit), st, 7);
+	o->max = sqlite3_column_double(st, 8);
+	o->min = sqlite3_column_double(st, 9);
+	o->e = sqlite3_column_double(st, 10);
+	o->d = sqlite3_column_double(st, 11);
+	o->interval_months = sqlite3_column_int(st, 12);
+	db_col_text(o->created_at, sizeof(o->created_at), st, 13);
+}
+
+static bool nonneg(double v)
+{
+	return isfinite(v) && v >= 0;
+}
+
+static int instrument_check(const struct cal_instrument *in)
+{
+	int idn = (int)db_field_len(in->id, sizeof(in->id));
+
+	if (!idn)
+		return cal_error_set(CAL_ERR_ARG, "instrument: id is empty");
+	if (!db_field_set(in->type, sizeof(in->type)))
+		return cal_error_set(CAL_ERR_ARG, "instrument '%.*s': type is empty", idn, in->id);
+	if (!db_field_set(in->serial, sizeof(in->serial)))
+		return cal_error_set(CAL_ERR_ARG, "instrument '%.*s': serial is empty", idn,
+				     in->id);
+	if (!nonneg(in->max) || !nonneg(in->min) || !nonneg(in->e) || !nonneg(in->d))
+		return cal_error_set(CAL_ERR_ARG,
+				     "instrument '%.*s': Max, Min, e and d must be numbers >= 0",
+				     idn, in->id);
+	if (in->max > 0 && in->min > in->max)
+		return cal_error_set(CAL_ERR_ARG, "instrument '%.*s': Min %g is above Max %g", idn,
+				     in->id, in->min, in->max);
+	if (in->interval_months < 0 || in->interval_months > MAX_INTERVAL_MONTHS)
+		return cal_error_set(CAL_ERR_ARG,
+				     "instrument '%.*s': interval of %d months is not in 0..%d",
+				     idn, in->id, in->interval_months, MAX_INTERVAL_MONTHS);
+	return CAL_OK;
+}
+
+int cal_db_instrument_add(struct cal_db *db, const struct cal_instrument *in)
+{
+	sqlite3_stmt *st = NULL;
+	char now[24];
+	int rc;
+
+	if (!db || !in)
+		return cal_error_set(CAL_ERR_ARG, "instrument: bad arguments");
+	rc = instrument_check(in);
+	if (rc)
+		return rc;
+	db_now_iso(now, sizeof(now));
+	rc = db_prepare(&st, db,
+			"INSERT INTO instruments(" INSTRUMENT_COLS ") "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+	if (rc)
+		goto out;
+	DB_BIND_FIELD(st, 1, in->id);
+	DB_BIND_FIELD(st, 2, in->type);
+	DB_BIND_FIELD(st, 3, in->manufacturer);
+	DB_BIND_FIELD(st, 4, in->model);
+	DB_BIND_FIELD(st, 5, in->serial);
+	DB_BIND_FIELD(st, 6, in->owner);
+	DB_BIND_FIELD(st, 7, in->accuracy_class);
+	DB_BIND_FIELD(st, 8, in->unit);
+	sqlite3_bind_double(st, 9, in->max);
+	sqlite3_bind_double(st, 10, in->min);
+	sqlite3_bind_double(st, 11, in->e);
+	sqlite3_bind_double(st, 12, in->d);
+	sqlite3_bind_int(st, 13, in->interval_months);
+	db_bind_str(st, 14, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_PRIMARYKEY)
+			rc = cal_error_set(CAL_ERR_STATE, "instrument '%.*s' already exists",
+					   (int)db_field_len(in->id, sizeof(in->id)), in->id);
+		else
+			rc = db_fail(db, "instrument");
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cal_db_instrument_get(struct cal_instrument *out, struct cal_db *db, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!out || !db || !id || !id[0])
+		return cal_error_set(CAL_ERR_ARG, "instrument: bad arguments");
+	rc = db_prepare(&st, db, "SELECT " INSTRUMENT_COLS " FROM instruments WHERE id = ?1");
+	if (rc)
+		goto out;
+	db_bind_str(st, 1, id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		instrument_from_row(out, st);
+	else if (step == SQLITE_DONE)
+		rc = cal_error_set(CAL_ERR_NOTFOUND, "no instrument '%s'", id);
+	else
+		rc = db_fail(db, "instrument");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cal_db_instrument_list(struct cal_instrument **out, size_t *n, struct cal_db *db)
+{
+	struct cal_instrument *arr = NULL, *p;
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc, step;
+
+	if (out)
+		*out = NULL;
+	if (n)
+		*n = 0;
+	if (!out || !n || !db)
+		return cal_error_set(CAL_ERR_ARG, "instrument list: bad arguments");
+	rc = db_prepare(&st, db, "SELECT " INSTRUMENT_COLS " FROM instruments ORDER BY id");
+	if (rc)
+		goto out;
+	for (;;) {
+		step = sqlite3_step(st);
+		if (step != SQLITE_ROW)
+			break;
+		p = db_grow(arr, &cap, cnt, sizeof(*arr));
+		if (!p) {
+			rc = CAL_ERR_NOMEM;
+			goto out;
+		}
+		arr = p;
+		instrument_from_row(&arr[cnt++], st);
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(db, "instrument list");
+out:
+	sqlite3_finalize(st);
+	if (rc) {
+		free(arr);
+		return rc;
+	}
+	*out = arr;
+	*n = cnt;
+	return CAL_OK;
+}
+
+/* ---- standards ------------------------------------------------------------ */
+
+#define STANDARD_COLS                                                                              \
+	"id, kind, weight_class, nominal_kg, correction_kg, u_kg, k, cert_no, due_date, "          \
+	"description, created_at"
+
+static void standard_from_row(struct cal_standard *o, sqlite3_stmt *st)
+{
+	memset(o, 0, sizeof(*o));
+	db_col_text(o->id, sizeof(o->id), st, 0);
+	db_col_text(o->kind, sizeof(o->kind), st, 1);
+	db_col_text(o->weight_class, sizeof(o->weight_class), st, 2);
+	o->nominal_kg = sqlite3_column_double(st, 3);
+	o->correction_kg = sqlite3_column_double(st, 4);
+	o->u_kg = sqlite3_column_double(st, 5);
+	o->k = sqlite3_column_double(st, 6);
+	db_col_text(o->cert_no, sizeof(o->cert_no), st, 7);
+	db_col_text(o->due_date, sizeof(o->due_date), st, 8);
+	db_col_text(o->description, sizeof(o->description), st, 9);
+	db_col_text(o->created_at, sizeof(o->created_at), st, 10);
+}
+
+static int standard_check(const struct cal_standard *s)
+{
+	int idn = (int)db_field_len(s->id, sizeof(s->id));
+	char due[sizeof(s->due_date)];
+	struct cal_date d;
+
+	if (!idn)
+		return cal_error_set(CAL_ERR_ARG, "standard: id is empty");
+	if (!isfinite(s->nominal_kg) || s->nominal_kg <= 0)
+		return cal_error_set(CAL_ERR_ARG, "standard '%.*s': nominal must be > 0 kg", idn,
+				     s->id);
+	if (!isfinite(s->correction_kg) || !nonneg(s->u_kg) || !nonneg(s->k))
+		return cal_error_set(CAL_ERR_ARG,
+				     "standard '%.*s': correction, U and k must be numbers "
+				     "(U and k >= 0)",
+				     idn, s->id);
+	if (db_field_set(s->due_date, sizeof(s->due_date))) {
+		db_strlcpy(due, sizeof(due), s->due_date);
+		if (db_field_len(s->due_date, sizeof(s->due_date)) >= sizeof(s->due_date) ||
+		    cal_date_parse(&d, due) != CAL_OK)
+			return cal_error_set(CAL_ERR_ARG,
+					     "standard '%.*s': due date '%s' is not YYYY-MM-DD",
+					     idn, s->id, due);
+	}
+	return CAL_OK;
+}
+
+/* kind "" is stored as "weight", the only kind of standard the bench has. */
+int cal_db_standard_add(struct cal_db *db, const struct cal_standard *s)
+{
+	sqlite3_stmt *st = NULL;
+	char now[24];
+	int rc;
+
+	if (!db || !s)
+		return cal_error_set(CAL_ERR_ARG, "standard: bad arguments");
+	rc = standard_check(s);
+	if (rc)
+		return rc;
+	db_now_iso(now, sizeof(now));
+	rc = db_prepare(&st, db,
+			"INSERT INTO standards(" STANDARD_COLS ") "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+	if (rc)
+		goto out;
+	DB_BIND_FIELD(st, 1, s->id);
+	if (db_field_set(s->kind, sizeof(s->kind)))
+		DB_BIND_FIELD(st, 2, s->kind);
+	else
+		db_bind_str(st, 2, "weight");
+	DB_BIND_FIELD(st, 3, s->weight_class);
+	sqlite3_bind_double(st, 4, s->nominal_kg);
+	sqlite3_bind_double(st, 5, s->correction_kg);
+	sqlite3_bind_double(st, 6, s->u_kg);
+	sqlite3_bind_double(st, 7, s->k);
+	DB_BIND_FIELD(st, 8, s->cert_no);
+	DB_BIND_FIELD(st, 9, s->due_date);
+	DB_BIND_FIELD(st, 10, s->description);
+	db_bind_str(st, 11, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_PRIMARYKEY)
+			rc = cal_error_set(CAL_ERR_STATE, "standard '%.*s' already exists",
+					   (int)db_field_len(s->id, sizeof(s->id)), s->id);
+		else
+			rc = db_fail(db, "standard");
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cal_db_standard_get(struct cal_standard *out, struct cal_db *db, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!out || !db || !id || !id[0])
+		return cal_error_set(CAL_ERR_ARG, "standard: bad arguments");
+	rc = db_prepare(&st, db, "SELECT " STANDARD_COLS " FROM standards WHERE id = ?1");
+	if (rc)
+		goto out;
+	db_bind_str(st, 1, id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		standard_from_row(out, st);
+	else if (step == SQLITE_DONE)
+		rc = cal_error_set(CAL_ERR_NOTFOUND, "no standard '%s'", id);
+	else
+		rc = db_fail(db, "standard");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cal_db_standard_list(struct cal_standard **out, size_t *n, struct cal_db *db)
+{
+	struct cal_standard *arr = NULL, *p;
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc, step;
+
+	if (out)
+		*out = NULL;
+	if (n)
+		*n = 0;
+	if (!out || !n || !db)
+		return cal_error_set(CAL_ERR_ARG, "standard list: bad arguments");
+	rc = db_prepare(&st, db,
+			"SELECT " STANDARD_COLS " FROM standards ORDER BY nominal_kg DESC, id");
+	if (rc)
+		goto out;
+	for (;;) {
+		step = sqlite3_step(st);
+		if (step != SQLITE_ROW)
+			break;
+		p = db_grow(arr, &cap, cnt, sizeof(*arr));
+		if (!p) {
+			rc = CAL_ERR_NOMEM;
+			goto out;
+		}
+		arr = p;
+		standard_from_row(&arr[cnt++], st);
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(db, "standard list");
+out:
+	sqlite3_finalize(st);
+	if (rc) {
+		free(arr);
+		return rc;
+	}
+	*out = arr;
+	*n = cnt;
+	return CAL_OK;
+}

@@ -1,0 +1,272 @@
+/*
+ * The database schema, as a list of migrations keyed on PRAGMA user_version.
+ *
+ * cal_db_migrations[i] takes a database from user_version i to i + 1 and is
+ * applied in one transaction together with the user_version bump (db.c).
+ * Migrations are append-only: a released one is never edited, a change is a
+ * new entry and CAL_DB_SCHEMA_VERSION goes up by one.
+ *
+ * The invariants of cal/db.h are enforced here, by constraints and triggers,
+ * so that they hold for plain SQL (sqlite3 shell, a script) as well as for
+ * the C API:
+ *  - readings, results, run_standards, certificates, certificate_revocations:
+ *    no UPDATE, no DELETE ("<table> are immutable");
+ *  - runs: no DELETE; no UPDATE once completed or aborted; only the legal
+ *    status changes running->interrupted|completed|aborted and
+ *    interrupted->running|aborted; instrument, procedure, mode and start time
+ *    never change; a new run starts running;
+ *  - readings, results and run_standards cannot be added to a completed or
+ *    aborted run; a result's reading belongs to the same run;
+ *  - a certificate is inserted only for a running run of the same instrument,
+ *    and a run becomes completed only with the document matching its verdict
+ *    (PASS: verification certificate, FAIL: failure record), once;
+ *  - number_seq only goes up and is never deleted, so numbers are not reused;
+ *  - instruments and standards cannot be deleted while referenced (FKs).
+ *
+ * Enumerations are stored as text with CHECK constraints: runs.mode in
+ * initial/periodic/after-repair, runs.status in running/interrupted/
+ * completed/aborted, verdicts PASS/FAIL, certificates.kind in
+ * verification/failure. Times are ISO 8601 UTC text ("2026-11-28T04:43:55Z"),
+ * dates "YYYY-MM-DD". Masses of standards in kg; instrument fields in the
+ * instrument's own unit; readings both as shown and in SI (kg).
+ * Measured values are nullable REAL: SQLite stores a NaN as NULL.
+ */
+#include <stddef.h>
+
+#include "db-internal.h"
+
+static const char schema_v1[] =
+	"PRAGMA application_id = 1128352834;\n" /* 0x43414C42 "CALB" */
+
+	"CREATE TABLE settings (\n"
+	"  key   TEXT PRIMARY KEY NOT NULL CHECK (length(key) > 0),\n"
+	"  value TEXT NOT NULL\n"
+	") STRICT;\n"
+
+	"CREATE TABLE instruments (\n"
+	"  id              TEXT PRIMARY KEY NOT NULL CHECK (length(id) > 0),\n"
+	"  type            TEXT NOT NULL CHECK (length(type) > 0),\n"
+	"  manufacturer    TEXT NOT NULL DEFAULT '',\n"
+	"  model           TEXT NOT NULL DEFAULT '',\n"
+	"  serial          TEXT NOT NULL CHECK (length(serial) > 0),\n"
+	"  owner           TEXT NOT NULL DEFAULT '',\n"
+	"  accuracy_class  TEXT NOT NULL DEFAULT '',\n"
+	"  unit            TEXT NOT NULL DEFAULT '',\n"
+	"  max             REAL NOT NULL DEFAULT 0 CHECK (max >= 0),\n"
+	"  min             REAL NOT NULL DEFAULT 0 CHECK (min >= 0),\n"
+	"  e               REAL NOT NULL DEFAULT 0 CHECK (e >= 0),\n"
+	"  d               REAL NOT NULL DEFAULT 0 CHECK (d >= 0),\n"
+	"  interval_months INTEGER NOT NULL DEFAULT 0 CHECK (interval_months >= 0),\n"
+	"  created_at      TEXT NOT NULL\n"
+	") STRICT;\n"
+
+	"CREATE TABLE standards (\n"
+	"  id            TEXT PRIMARY KEY NOT NULL CHECK (length(id) > 0),\n"
+	"  kind          TEXT NOT NULL CHECK (length(kind) > 0),\n"
+	"  weight_class  TEXT NOT NULL DEFAULT '',\n"
+	"  nominal_kg    REAL NOT NULL CHECK (nominal_kg > 0),\n"
+	"  correction_kg REAL NOT NULL DEFAULT 0,\n"
+	"  u_kg          REAL NOT NULL DEFAULT 0 CHECK (u_kg >= 0),\n"
+	"  k             REAL NOT NULL DEFAULT 2 CHECK (k >= 0),\n"
+	"  cert_no       TEXT NOT NULL DEFAULT '',\n"
+	"  due_date      TEXT NOT NULL DEFAULT '',\n"
+	"  description   TEXT NOT NULL DEFAULT '',\n"
+	"  created_at    TEXT NOT NULL\n"
+	") STRICT;\n"
+
+	"CREATE TABLE runs (\n"
+	"  id               INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  instrument_id    TEXT NOT NULL REFERENCES instruments(id),\n"
+	"  procedure_id     TEXT NOT NULL CHECK (length(procedure_id) > 0),\n"
+	"  procedure_title  TEXT NOT NULL DEFAULT '',\n"
+	"  method           TEXT NOT NULL DEFAULT '',\n"
+	"  procedure_sha256 TEXT NOT NULL CHECK (length(procedure_sha256) = 64\n"
+	"                   AND procedure_sha256 NOT GLOB '*[^0-9a-f]*'),\n"
+	"  procedure_path   TEXT NOT NULL DEFAULT '',\n"
+	"  procedure_text   TEXT NOT NULL,\n"
+	"  bench_path       TEXT NOT NULL DEFAULT '',\n"
+	"  device_id        TEXT NOT NULL DEFAULT '',\n"
+	"  mode             TEXT NOT NULL\n"
+	"                   CHECK (mode IN ('initial', 'periodic', 'after-repair')),\n"
+	"  operator_name    TEXT NOT NULL DEFAULT '',\n"
+	"  status           TEXT NOT NULL\n"
+	"                   CHECK (status IN ('running', 'interrupted', 'completed', 'aborted')),\n"
+	"  verdict          TEXT NOT NULL DEFAULT '' CHECK (verdict IN ('', 'PASS', 'FAIL')),\n"
+	"  fail_reason      TEXT NOT NULL DEFAULT '',\n"
+	"  status_reason    TEXT NOT NULL DEFAULT '',\n" /* why interrupted/aborted */
+	"  started_at       TEXT NOT NULL,\n"
+	"  finished_at      TEXT NOT NULL DEFAULT '',\n"
+	"  pid              INTEGER NOT NULL DEFAULT 0 CHECK (pid >= 0),\n"
+	"  dut_model        TEXT NOT NULL DEFAULT '',\n"
+	"  dut_serial       TEXT NOT NULL DEFAULT '',\n"
+	/* a verdict exactly when completed; a finish time exactly when closed */
+	"  CHECK ((status = 'completed') = (verdict <> '')),\n"
+	"  CHECK ((status IN ('completed', 'aborted')) = (finished_at <> ''))\n"
+	") STRICT;\n"
+	"CREATE INDEX runs_instrument ON runs(instrument_id);\n"
+
+	"CREATE TABLE run_standards (\n"
+	"  run_id      INTEGER NOT NULL REFERENCES runs(id),\n"
+	"  standard_id TEXT NOT NULL REFERENCES standards(id),\n"
+	"  PRIMARY KEY (run_id, standard_id)\n"
+	") STRICT;\n"
+	"CREATE INDEX run_standards_standard ON run_standards(standard_id);\n"
+
+	"CREATE TABLE readings (\n"
+	"  id        INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  run_id    INTEGER NOT NULL REFERENCES runs(id),\n"
+	"  point_seq INTEGER NOT NULL CHECK (point_seq >= 0),\n"
+	"  source    TEXT NOT NULL\n"
+	"            CHECK (source = 'operator' OR (source LIKE 'device:_%')),\n"
+	"  raw       TEXT NOT NULL DEFAULT '',\n"
+	"  value     REAL,\n" /* as shown, in unit; NULL = no number */
+	"  unit      TEXT NOT NULL DEFAULT '',\n"
+	"  value_si  REAL,\n" /* in the SI base unit (kg) */
+	"  decimals  INTEGER NOT NULL CHECK (decimals >= 0),\n"
+	"  stable    INTEGER NOT NULL CHECK (stable IN (0, 1)),\n"
+	"  flags     INTEGER NOT NULL CHECK (flags >= 0),\n"
+	"  t_utc     TEXT NOT NULL,\n"
+	"  t_mono_ms INTEGER NOT NULL\n"
+	") STRICT;\n"
+	"CREATE INDEX readings_run ON readings(run_id, point_seq);\n"
+
+	"CREATE TABLE results (\n"
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  run_id     INTEGER NOT NULL REFERENCES runs(id),\n"
+	"  seq        INTEGER NOT NULL CHECK (seq >= 1),\n"
+	"  test       TEXT NOT NULL CHECK (length(test) > 0),\n"
+	"  label      TEXT NOT NULL DEFAULT '',\n"
+	"  unit       TEXT NOT NULL DEFAULT '',\n"
+	"  load       REAL,\n"
+	"  ref        REAL,\n"
+	"  indication REAL,\n"
+	"  decimals   INTEGER NOT NULL CHECK (decimals >= 0),\n"
+	"  error      REAL NOT NULL,\n"
+	"  mpe        REAL NOT NULL,\n"
+	"  verdict    TEXT NOT NULL CHECK (verdict IN ('PASS', 'FAIL')),\n"
+	"  weights    TEXT NOT NULL DEFAULT '',\n"
+	"  reading_id INTEGER REFERENCES readings(id),\n"
+	"  UNIQUE (run_id, seq)\n"
+	") STRICT;\n"
+
+	"CREATE TABLE number_seq (\n"
+	"  year INTEGER PRIMARY KEY CHECK (year BETWEEN 1970 AND 9999),\n"
+	"  last INTEGER NOT NULL CHECK (last >= 1)\n"
+	") STRICT;\n"
+
+	"CREATE TABLE certificates (\n"
+	"  number        TEXT PRIMARY KEY NOT NULL CHECK (length(number) > 0),\n"
+	"  kind          TEXT NOT NULL CHECK (kind IN ('verification', 'failure')),\n"
+	"  run_id        INTEGER NOT NULL UNIQUE REFERENCES runs(id),\n"
+	"  instrument_id TEXT NOT NULL REFERENCES instruments(id),\n"
+	"  issued_at     TEXT NOT NULL,\n"
+	"  issue_date    TEXT NOT NULL CHECK (length(issue_date) = 10),\n"
+	"  valid_until   TEXT NOT NULL DEFAULT '',\n"
+	"  year          INTEGER NOT NULL,\n"
+	"  seq           INTEGER NOT NULL CHECK (seq >= 1),\n"
+	"  UNIQUE (year, seq),\n"
+	"  CHECK (kind = 'verification' OR valid_until = '')\n"
+	") STRICT;\n"
+	"CREATE INDEX certificates_instrument ON certificates(instrument_id);\n"
+
+	"CREATE TABLE certificate_revocations (\n"
+	"  number     TEXT PRIMARY KEY NOT NULL REFERENCES certificates(number),\n"
+	"  revoked_at TEXT NOT NULL,\n"
+	"  reason     TEXT NOT NULL CHECK (length(reason) > 0)\n"
+	") STRICT;\n"
+
+	/* ---- immutability of records ---- */
+	"CREATE TRIGGER readings_no_update BEFORE UPDATE ON readings\n"
+	"BEGIN SELECT RAISE(ABORT, 'readings are immutable'); END;\n"
+	"CREATE TRIGGER readings_no_delete BEFORE DELETE ON readings\n"
+	"BEGIN SELECT RAISE(ABORT, 'readings are immutable'); END;\n"
+	"CREATE TRIGGER results_no_update BEFORE UPDATE ON results\n"
+	"BEGIN SELECT RAISE(ABORT, 'results are immutable'); END;\n"
+	"CREATE TRIGGER results_no_delete BEFORE DELETE ON results\n"
+	"BEGIN SELECT RAISE(ABORT, 'results are immutable'); END;\n"
+	"CREATE TRIGGER run_standards_no_update BEFORE UPDATE ON run_standards\n"
+	"BEGIN SELECT RAISE(ABORT, 'run_standards are immutable'); END;\n"
+	"CREATE TRIGGER run_standards_no_delete BEFORE DELETE ON run_standards\n"
+	"BEGIN SELECT RAISE(ABORT, 'run_standards are immutable'); END;\n"
+	"CREATE TRIGGER certificates_no_update BEFORE UPDATE ON certificates\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificates are immutable'); END;\n"
+	"CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificates are immutable'); END;\n"
+	"CREATE TRIGGER certificate_revocations_no_update\n"
+	"BEFORE UPDATE ON certificate_revocations\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificate_revocations are immutable'); END;\n"
+	"CREATE TRIGGER certificate_revocations_no_delete\n"
+	"BEFORE DELETE ON certificate_revocations\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificate_revocations are immutable'); END;\n"
+	"CREATE TRIGGER number_seq_up BEFORE UPDATE ON number_seq\n"
+	"WHEN NEW.year IS NOT OLD.year OR NEW.last <= OLD.last\n"
+	"BEGIN SELECT RAISE(ABORT, 'number_seq is immutable except going up: numbers are never "
+	"reused'); END;\n"
+	"CREATE TRIGGER number_seq_no_delete BEFORE DELETE ON number_seq\n"
+	"BEGIN SELECT RAISE(ABORT, 'number_seq is immutable: numbers are never reused'); END;\n"
+
+	/* ---- nothing is added to a closed run ---- */
+	"CREATE TRIGGER readings_closed_run BEFORE INSERT ON readings\n"
+	"WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IN ('completed', 'aborted')\n"
+	"BEGIN SELECT RAISE(ABORT, 'readings cannot be added: a completed or aborted run is "
+	"immutable'); END;\n"
+	"CREATE TRIGGER results_closed_run BEFORE INSERT ON results\n"
+	"WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IN ('completed', 'aborted')\n"
+	"BEGIN SELECT RAISE(ABORT, 'results cannot be added: a completed or aborted run is "
+	"immutable'); END;\n"
+	"CREATE TRIGGER results_reading_same_run BEFORE INSERT ON results\n"
+	"WHEN NEW.reading_id IS NOT NULL\n"
+	" AND (SELECT run_id FROM readings WHERE id = NEW.reading_id) IS NOT NEW.run_id\n"
+	"BEGIN SELECT RAISE(ABORT, 'results: the reading belongs to another run'); END;\n"
+	"CREATE TRIGGER run_standards_closed_run BEFORE INSERT ON run_standards\n"
+	"WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IN ('completed', 'aborted')\n"
+	"BEGIN SELECT RAISE(ABORT, 'standards cannot be added: a completed or aborted run is "
+	"immutable'); END;\n"
+
+	/* ---- runs ---- */
+	"CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs are immutable: a run is never deleted'); END;\n"
+	"CREATE TRIGGER runs_insert_running BEFORE INSERT ON runs\n"
+	"WHEN NEW.status IS NOT 'running'\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs: a new run starts running'); END;\n"
+	"CREATE TRIGGER runs_closed BEFORE UPDATE ON runs\n"
+	"WHEN OLD.status IN ('completed', 'aborted')\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs are immutable once completed or aborted'); END;\n"
+	"CREATE TRIGGER runs_identity BEFORE UPDATE ON runs\n"
+	"WHEN NEW.id IS NOT OLD.id OR NEW.instrument_id IS NOT OLD.instrument_id\n"
+	" OR NEW.procedure_id IS NOT OLD.procedure_id\n"
+	" OR NEW.procedure_text IS NOT OLD.procedure_text\n"
+	" OR NEW.procedure_sha256 IS NOT OLD.procedure_sha256\n"
+	" OR NEW.mode IS NOT OLD.mode OR NEW.started_at IS NOT OLD.started_at\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs are immutable in instrument, procedure, mode and start "
+	"time'); END;\n"
+	"CREATE TRIGGER runs_transition BEFORE UPDATE OF status ON runs\n"
+	"WHEN NEW.status IS NOT OLD.status AND NOT (\n"
+	"  (OLD.status = 'running' AND NEW.status IN ('interrupted', 'completed', 'aborted'))\n"
+	"  OR (OLD.status = 'interrupted' AND NEW.status IN ('running', 'aborted')))\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs: illegal status change'); END;\n"
+	"CREATE TRIGGER runs_complete_needs_document BEFORE UPDATE OF status ON runs\n"
+	"WHEN NEW.status = 'completed' AND NOT EXISTS (\n"
+	"  SELECT 1 FROM certificates c WHERE c.run_id = NEW.id\n"
+	"   AND c.kind = CASE NEW.verdict WHEN 'PASS' THEN 'verification' ELSE 'failure' END)\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs: a completed run needs the document of its verdict'); "
+	"END;\n"
+	"CREATE TRIGGER runs_issued_stays BEFORE UPDATE OF status ON runs\n"
+	"WHEN NEW.status IN ('running', 'interrupted', 'aborted')\n"
+	" AND EXISTS (SELECT 1 FROM certificates c WHERE c.run_id = NEW.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs: a run with an issued document can only be completed'); "
+	"END;\n"
+	"CREATE TRIGGER certificates_issue BEFORE INSERT ON certificates\n"
+	"WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'\n"
+	" OR (SELECT instrument_id FROM runs WHERE id = NEW.run_id) IS NOT NEW.instrument_id\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificates are issued only when a running run of the "
+	"instrument completes'); END;\n";
+
+const char *const cal_db_migrations[] = {
+	schema_v1, /* 0 -> 1 */
+};
+
+const size_t cal_db_n_migrations = ARRAY_SIZE(cal_db_migrations);
+
+_Static_assert(ARRAY_SIZE(cal_db_migrations) == CAL_DB_SCHEMA_VERSION,
+	       "one migration per schema version");

@@ -1,0 +1,125 @@
+/*
+ * The instrument driver interface.
+ *
+ * A driver is a const struct cal_driver of operations; a NULL operation means
+ * the instrument cannot do it and cal_dev_*() returns CAL_ERR_UNSUPPORTED.
+ * A struct cal_device is one open instrument: driver + transport + the
+ * driver's private state. The procedure engine sees only this header.
+ */
+#ifndef CAL_DRIVERS_DRIVER_H
+#define CAL_DRIVERS_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cal/clock.h"
+#include "cal/transport.h"
+#include "cal/units.h"
+
+#define CAL_DRIVER_API_VERSION 1
+
+enum cal_dev_class {
+	CAL_DEV_BALANCE = 1,
+	CAL_DEV_PRESSURE = 2,
+	CAL_DEV_FLOW = 3,
+};
+
+/* Reading flags. */
+#define CAL_RD_STABLE 0x1u    /* the instrument says the value is stable */
+#define CAL_RD_OVERLOAD 0x2u  /* above range; value is meaningless */
+#define CAL_RD_UNDERLOAD 0x4u /* below range; value is meaningless */
+
+/* One reading as the instrument gave it. */
+struct cal_reading {
+	double value;	    /* as shown, in .unit */
+	enum cal_unit unit; /* the unit the instrument showed */
+	double value_si;    /* value in the SI base unit (kg for mass) */
+	int decimals;	    /* digits shown after the decimal point (resolution) */
+	unsigned flags;	    /* CAL_RD_* */
+	int64_t t_mono_ms;  /* when the frame arrived (monotonic clock) */
+	char raw[128];	    /* the frame as received, without the line terminator */
+};
+
+/* What the instrument says about itself. Empty strings when unknown. */
+struct cal_dev_info {
+	char model[96];	   /* MT-SICS I2 text, e.g. "XS205 Excellence 220.0000 g" */
+	char serial[64];   /* MT-SICS I4 */
+	char firmware[64]; /* MT-SICS I3 */
+};
+
+/* Read modes for the read op. */
+enum cal_read_mode {
+	CAL_READ_NOW = 0,    /* current value, stable or not (MT-SICS SI) */
+	CAL_READ_STABLE = 1, /* the instrument waits for stability (MT-SICS S) */
+};
+
+struct cal_device;
+
+struct cal_driver {
+	const char *name;	    /* "mt-sics": lowercase, digits, dashes */
+	const char *longname;	    /* "Mettler Toledo MT-SICS balance" */
+	enum cal_dev_class dclass;
+	int api_version;	    /* CAL_DRIVER_API_VERSION */
+	const char *default_serial; /* "9600/8N1" */
+	/* Called with dev->tr open: allocate dev->priv, bring the link to a known state. */
+	int (*open)(struct cal_device *dev);
+	/* Free dev->priv. The transport is closed by the caller. */
+	void (*close)(struct cal_device *dev);
+	int (*identify)(struct cal_dev_info *out, struct cal_device *dev);
+	int (*read)(struct cal_reading *out, struct cal_device *dev, enum cal_read_mode mode);
+	int (*zero)(struct cal_device *dev);
+	int (*tare)(struct cal_device *dev);
+};
+
+struct cal_device {
+	const struct cal_driver *drv; /* never NULL */
+	struct cal_transport *tr;     /* owned */
+	void *priv;		      /* driver state, owned by the driver */
+	char id[64];		      /* the bench file's id, for messages */
+	int timeout_ms;		      /* per command answer, default 2000 */
+	int retries;		      /* extra attempts after a timeout or garbled frame, default 2 */
+};
+
+/* The driver registry: an explicit table in registry.c. */
+const struct cal_driver *cal_driver_find(const char *name);
+/* All drivers; *n receives the count. */
+const struct cal_driver *const *cal_driver_list(size_t *n);
+
+/*
+ * Open the transport, then the driver. On failure *out is NULL and the
+ * message names the instrument id and port.
+ */
+int cal_dev_open(struct cal_device **out, const char *driver_name, const struct cal_port_cfg *cfg,
+		 const char *id);
+/*
+ * Open a device on a transport the caller already has (a custom transport
+ * in tests, or one opened by other means). Takes ownership of @tr: it is
+ * closed on failure too. @id may be NULL ("" then). Same defaults and
+ * messages as cal_dev_open().
+ */
+int cal_dev_open_transport(struct cal_device **out, const struct cal_driver *drv,
+			   struct cal_transport *tr, const char *id);
+
+/* NULL is accepted. */
+void cal_dev_close(struct cal_device *dev);
+
+int cal_dev_identify(struct cal_dev_info *out, struct cal_device *dev);
+int cal_dev_read(struct cal_reading *out, struct cal_device *dev, enum cal_read_mode mode);
+int cal_dev_zero(struct cal_device *dev);
+int cal_dev_tare(struct cal_device *dev);
+
+/* Called by cal_dev_read_stable() with each reading while waiting; return non-zero to stop. */
+typedef int (*cal_reading_progress_fn)(const struct cal_reading *rd, void *payload);
+
+/*
+ * Poll CAL_READ_NOW until the instrument reports a stable value, at most
+ * timeout_ms on @clock. Returns CAL_OK with the stable reading, or
+ * CAL_ERR_UNSTABLE with the last (unstable) reading in *out, or the error of
+ * the last read. Overload/underload return CAL_ERR_RANGE with the reading.
+ */
+int cal_dev_read_stable(struct cal_reading *out, struct cal_device *dev,
+			const struct cal_clock *clock, int timeout_ms,
+			cal_reading_progress_fn progress, void *payload);
+
+#endif

@@ -1,0 +1,1 @@
+# tests for this module are added here with cal_add_test()

@@ -1,0 +1,3 @@
+# db
+# tests for this module are added here with cal_add_test()
+cal_add_test(test_db SOURCES unit/test_db.c unit/test_db_proc.c LIBS cal_db)

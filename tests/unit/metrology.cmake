@@ -1,0 +1,2 @@
+# tests for this module are added here with cal_add_test()
+cal_add_test(test_metrology SOURCES unit/test_metrology.c LIBS cal_metrology)

@@ -1,0 +1,151 @@
+/* Unit tests for common/: error strings, locale-independent numbers, units, dates. */
+#include <locale.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cal/clock.h"
+#include "cal/error.h"
+#include "cal/num.h"
+#include "cal/units.h"
+
+static void test_error_every_code_has_text(void **state)
+{
+	(void)state;
+	for (int e = CAL_OK; e >= CAL_ERR_LAST; e--) {
+		assert_string_not_equal(cal_strerror(e), "unknown error code");
+		assert_string_not_equal(cal_strerror_name(e), "CAL_ERR_UNKNOWN");
+	}
+	assert_string_equal(cal_strerror_name(CAL_ERR_LAST - 1), "CAL_ERR_UNKNOWN");
+}
+
+static void test_error_message_and_prefix(void **state)
+{
+	(void)state;
+	assert_int_equal(cal_error_set(CAL_ERR_ARG, "field '%s' is bad", "max"), CAL_ERR_ARG);
+	cal_error_prefix(CAL_ERR_ARG, "bench.yaml:%d: ", 4);
+	assert_string_equal(cal_error_last(), "bench.yaml:4: field 'max' is bad");
+	cal_error_clear();
+	assert_string_equal(cal_error_last(), "");
+}
+
+static void test_num_parse_decimals(void **state)
+{
+	double v;
+	int dec;
+
+	(void)state;
+	assert_int_equal(cal_num_parse_str(&v, &dec, "100.00"), CAL_OK);
+	assert_true(v == 100.0);
+	assert_int_equal(dec, 2);
+	assert_int_equal(cal_num_parse_str(&v, &dec, "-12.345"), CAL_OK);
+	assert_true(v == -12.345);
+	assert_int_equal(dec, 3);
+	assert_int_equal(cal_num_parse_str(&v, &dec, "+7"), CAL_OK);
+	assert_int_equal(dec, 0);
+	assert_int_equal(cal_num_parse_str(&v, &dec, "1.5e-3"), CAL_OK);
+	assert_int_equal(dec, 4);
+	assert_true(fabs(v - 0.0015) < 1e-18);
+	assert_int_equal(cal_num_parse_str(&v, &dec, ".5"), CAL_OK);
+	assert_int_equal(dec, 1);
+}
+
+static void test_num_parse_rejects(void **state)
+{
+	static const char *bad[] = { "", "-", ".", "1,5", "1.2.3", " 1", "1 ", "0x10", "inf",
+				     "nan", "1e", "1e+", "abc", "1e99999", "--1" };
+	double v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(cal_num_parse_str(&v, NULL, bad[i]), CAL_ERR_ARG);
+}
+
+static void test_num_locale_independent(void **state)
+{
+	char buf[32];
+	double v;
+
+	(void)state;
+	/* Under a decimal-comma locale the text must still use '.'. */
+	if (!setlocale(LC_NUMERIC, "de_DE.UTF-8") && !setlocale(LC_NUMERIC, "vi_VN.UTF-8"))
+		skip();
+	assert_int_equal(cal_num_parse_str(&v, NULL, "2.5"), CAL_OK);
+	assert_true(v == 2.5);
+	cal_num_format(buf, sizeof(buf), 2.5, 2);
+	assert_string_equal(buf, "2.50");
+	setlocale(LC_NUMERIC, "C");
+}
+
+static void test_num_format(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	cal_num_format(buf, sizeof(buf), -0.0004, 3);
+	assert_string_equal(buf, "0.000");
+	cal_num_format(buf, sizeof(buf), 200.00024, 5);
+	assert_string_equal(buf, "200.00024");
+	cal_num_format_g(buf, sizeof(buf), 0.1);
+	assert_string_equal(buf, "0.1");
+}
+
+static void test_units(void **state)
+{
+	enum cal_unit u;
+	double v;
+
+	(void)state;
+	assert_int_equal(cal_unit_parse(&u, "mg"), CAL_OK);
+	assert_int_equal(u, CAL_UNIT_MG);
+	assert_int_equal(cal_unit_parse(&u, "G"), CAL_ERR_ARG);
+	assert_int_equal(cal_unit_convert(&v, 1500.0, CAL_UNIT_G, CAL_UNIT_KG), CAL_OK);
+	assert_true(fabs(v - 1.5) < 1e-15);
+	assert_int_equal(cal_unit_convert(&v, 1.0, CAL_UNIT_LB, CAL_UNIT_G), CAL_OK);
+	assert_true(fabs(v - 453.59237) < 1e-9);
+	assert_int_equal(cal_unit_convert(&v, 5.0, CAL_UNIT_CT, CAL_UNIT_G), CAL_OK);
+	assert_true(fabs(v - 1.0) < 1e-15);
+	assert_int_equal(cal_unit_convert(&v, 1.0, CAL_UNIT_G, CAL_UNIT_NONE), CAL_ERR_ARG);
+}
+
+static void test_dates(void **state)
+{
+	struct cal_date d, e;
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(cal_date_parse(&d, "2024-01-31"), CAL_OK);
+	cal_date_add_months(&e, &d, 1);
+	cal_date_format(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "2024-02-29");
+	assert_int_equal(cal_date_parse(&d, "2026-02-05"), CAL_OK);
+	cal_date_add_months(&e, &d, 24);
+	cal_date_format(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "2028-02-05");
+	assert_int_equal(cal_date_parse(&d, "2026-02-30"), CAL_ERR_ARG);
+	assert_int_equal(cal_date_parse(&d, "2026-2-3"), CAL_ERR_ARG);
+	assert_int_equal(cal_date_parse(&d, "20x6-02-03"), CAL_ERR_ARG);
+	cal_date_from_unix(&d, 0);
+	assert_int_equal(d.year, 1970);
+	cal_time_iso8601(buf, sizeof(buf), 86400 + 3661);
+	assert_string_equal(buf, "1970-01-02T01:01:01Z");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_every_code_has_text),
+		cmocka_unit_test(test_error_message_and_prefix),
+		cmocka_unit_test(test_num_parse_decimals),
+		cmocka_unit_test(test_num_parse_rejects),
+		cmocka_unit_test(test_num_locale_independent),
+		cmocka_unit_test(test_num_format),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_dates),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
