@@ -140,5 +140,15 @@ int cal_num_format_g(char *buf, size_t size, double v)
 		if (back == v)
 			break;
 	}
+	/* Plain notation for everyday magnitudes: "100", not "1e+02". */
+	if (strchr(buf, 'e') && fabs(v) >= 1e-4 && fabs(v) < 1e15) {
+		char *e = strchr(buf, 'e');
+		int exp10 = atoi(e + 1);
+		int digits = 0;
+
+		for (char *c = buf; c < e; c++)
+			digits += (*c >= '0' && *c <= '9');
+		n = format_c(buf, size, "%.*f", digits - 1 - exp10 > 0 ? digits - 1 - exp10 : 0, v);
+	}
 	return n;
 }

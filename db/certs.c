@@ -452,6 +452,32 @@ int cal_db_cert_get(struct cal_cert *out, struct cal_db *db, const char *number)
 	return cert_lookup(out, db, number, norm, sizeof(norm));
 }
 
+int cal_db_cert_for_run(struct cal_cert *out, struct cal_db *db, int64_t run_id)
+{
+	sqlite3_stmt *st = NULL;
+	char number[sizeof(out->number)];
+	int rc, step;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!out || !db)
+		return cal_error_set(CAL_ERR_ARG, "certificate: bad arguments");
+	rc = db_prepare(&st, db, "SELECT number FROM certificates WHERE run_id = ?1");
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		db_col_text(number, sizeof(number), st, 0);
+	else if (step == SQLITE_DONE)
+		rc = cal_error_set(CAL_ERR_NOTFOUND, "run %lld has no certificate or record",
+				   (long long)run_id);
+	else
+		rc = db_fail(db, "certificate");
+	sqlite3_finalize(st);
+	return rc ? rc : cert_get(out, db, number);
+}
+
 int cal_db_cert_revoke(struct cal_db *db, const char *number, const char *reason, int64_t now_s)
 {
 	char norm[sizeof(((struct cal_cert *)0)->number)], at[24];

@@ -530,3 +530,21 @@ out:
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int cal_db_begin(struct cal_db *db)
+{
+	bool own;
+	int rc;
+
+	if (!sqlite3_get_autocommit(db->h))
+		return cal_error_set(CAL_ERR_STATE, "%s: a transaction is already open", db->path);
+	rc = db_tx_begin(db, &own);
+	return rc;
+}
+
+int cal_db_end(struct cal_db *db, int rc)
+{
+	if (sqlite3_get_autocommit(db->h))
+		return rc ? rc : cal_error_set(CAL_ERR_STATE, "%s: no transaction is open", db->path);
+	return db_tx_end(db, true, rc);
+}

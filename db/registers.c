@@ -303,7 +303,22 @@ out:
 	return rc;
 }
 
+static int standards_query(struct cal_standard **out, size_t *n, struct cal_db *db,
+			   int64_t run_id);
+
 int cal_db_standard_list(struct cal_standard **out, size_t *n, struct cal_db *db)
+{
+	return standards_query(out, n, db, 0);
+}
+
+int cal_db_run_standards(struct cal_standard **out, size_t *n, struct cal_db *db, int64_t run_id)
+{
+	return standards_query(out, n, db, run_id);
+}
+
+/* All standards (@run_id 0) or those a run used, largest first. */
+static int standards_query(struct cal_standard **out, size_t *n, struct cal_db *db,
+			   int64_t run_id)
 {
 	struct cal_standard *arr = NULL, *p;
 	sqlite3_stmt *st = NULL;
@@ -316,10 +331,18 @@ int cal_db_standard_list(struct cal_standard **out, size_t *n, struct cal_db *db
 		*n = 0;
 	if (!out || !n || !db)
 		return cal_error_set(CAL_ERR_ARG, "standard list: bad arguments");
-	rc = db_prepare(&st, db,
-			"SELECT " STANDARD_COLS " FROM standards ORDER BY nominal_kg DESC, id");
+	if (run_id)
+		rc = db_prepare(&st, db,
+				"SELECT " STANDARD_COLS " FROM standards WHERE id IN "
+				"(SELECT standard_id FROM run_standards WHERE run_id = ?1) "
+				"ORDER BY nominal_kg DESC, id");
+	else
+		rc = db_prepare(&st, db,
+				"SELECT " STANDARD_COLS " FROM standards ORDER BY nominal_kg DESC, id");
 	if (rc)
 		goto out;
+	if (run_id)
+		sqlite3_bind_int64(st, 1, run_id);
 	for (;;) {
 		step = sqlite3_step(st);
 		if (step != SQLITE_ROW)

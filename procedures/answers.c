@@ -3,6 +3,7 @@
  * tests. One answer per line: "ok" (or empty) confirms an instruction, a
  * number is a typed indication, "quit" interrupts. '#' starts a comment.
  */
+#include <stdio.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +135,7 @@ static int next_answer(struct answer **out, struct cal_answers *as)
 
 static int ans_instruct(void *ctx, const struct cal_step_info *step, const char *text)
 {
-	struct answer *a;
+	struct answer *a = NULL;
 	int err = next_answer(&a, ctx);
 
 	if (err)
@@ -149,7 +150,7 @@ static int ans_instruct(void *ctx, const struct cal_step_info *step, const char 
 static int ans_ask_value(void *ctx, const struct cal_step_info *step, const char *prompt,
 			 double *value, int *decimals)
 {
-	struct answer *a;
+	struct answer *a = NULL;
 	int err = next_answer(&a, ctx);
 
 	if (err)

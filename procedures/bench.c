@@ -9,6 +9,7 @@
  *       port: /dev/ttyUSB0     # any tty path, or tcp:HOST:PORT
  *       serial: 9600/8N1       # optional; the driver's default otherwise
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

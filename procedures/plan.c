@@ -4,6 +4,7 @@
  * Units: loads, references and MPEs in a plan are in the instrument's unit
  * (struct cal_instrument.unit); weights are stored in kg and converted here.
  */
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,6 +2,7 @@
  * Procedure files: parse and validate. The file's bytes are kept and hashed
  * (SHA-256) so every run records exactly which text it executed.
  */
+#include <stdio.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdlib.h>

@@ -46,6 +46,14 @@ const char *cal_db_path(const struct cal_db *db);
 /* For tests and the integrity check. Borrowed. */
 struct sqlite3 *cal_db_handle(struct cal_db *db);
 
+/*
+ * Group several writes into one transaction (e.g. a register file: all
+ * entries or none). cal_db_end() commits when @rc is CAL_OK, else rolls
+ * back, and returns @rc or the commit error.
+ */
+int cal_db_begin(struct cal_db *db);
+int cal_db_end(struct cal_db *db, int rc);
+
 /* "ok", or the first problem, from PRAGMA integrity_check. */
 int cal_db_integrity_check(char *out, size_t size, struct cal_db *db);
 
@@ -144,6 +152,8 @@ int cal_db_run_get(struct cal_run *out, struct cal_db *db, int64_t run_id);
 int cal_db_run_procedure_text(char **out, struct cal_db *db, int64_t run_id);
 /* Record the weights (standards) used by a run; idempotent. */
 int cal_db_run_add_standard(struct cal_db *db, int64_t run_id, const char *standard_id);
+/* The standards a run used (as registered now), largest first; free() *out. */
+int cal_db_run_standards(struct cal_standard **out, size_t *n, struct cal_db *db, int64_t run_id);
 /* RUNNING -> INTERRUPTED (Ctrl-C, lost instrument). */
 int cal_db_run_interrupt(struct cal_db *db, int64_t run_id, const char *reason);
 /* INTERRUPTED -> RUNNING with a new pid (resume). CAL_ERR_STATE otherwise. */
@@ -231,6 +241,8 @@ int cal_db_format_number(char *out, size_t size, const char *pattern, int year, 
 
 /* Look up by number; whitespace is normalised (runs collapsed, ends trimmed). */
 int cal_db_cert_get(struct cal_cert *out, struct cal_db *db, const char *number);
+/* The document issued for a run; CAL_ERR_NOTFOUND when none (not completed). */
+int cal_db_cert_for_run(struct cal_cert *out, struct cal_db *db, int64_t run_id);
 int cal_db_cert_revoke(struct cal_db *db, const char *number, const char *reason, int64_t now_s);
 
 /* What an inspector gets (domain.md §9). */

@@ -210,6 +210,13 @@ extern const struct cal_operator_ops cal_answers_ops; /* ctx = struct cal_answer
 
 /* ---- running ------------------------------------------------------------- */
 
+/*
+ * Errors are shown with this many more decimals than the indication: the
+ * reference (conventional mass of the weights) carries their corrections,
+ * so E = I - ref is finer than the indication's resolution.
+ */
+#define CAL_ERROR_EXTRA_DECIMALS 2
+
 struct cal_run_params {
 	struct cal_db *db;
 	const struct cal_procedure *proc;

@@ -92,6 +92,19 @@ static void test_num_format(void **state)
 	assert_string_equal(buf, "200.00024");
 	cal_num_format_g(buf, sizeof(buf), 0.1);
 	assert_string_equal(buf, "0.1");
+	/* Shortest exact form, in plain notation for everyday magnitudes. */
+	cal_num_format_g(buf, sizeof(buf), 100);
+	assert_string_equal(buf, "100");
+	cal_num_format_g(buf, sizeof(buf), 30000);
+	assert_string_equal(buf, "30000");
+	cal_num_format_g(buf, sizeof(buf), 1.25);
+	assert_string_equal(buf, "1.25");
+	cal_num_format_g(buf, sizeof(buf), -0.00025);
+	assert_string_equal(buf, "-0.00025");
+	cal_num_format_g(buf, sizeof(buf), 1e-9);
+	assert_string_equal(buf, "1e-09");
+	cal_num_format_g(buf, sizeof(buf), 9999.88);
+	assert_string_equal(buf, "9999.88");
 }
 
 static void test_units(void **state)

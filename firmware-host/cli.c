@@ -1,0 +1,170 @@
+/*
+ * Shared helpers of the command-line program: errors, options, JSON, db.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cal/error.h"
+#include "cal/log.h"
+#include "cal/num.h"
+#include "cli.h"
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("calbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_fail(int err, const char *what)
+{
+	const char *msg = cal_error_last();
+
+	if (!msg || !msg[0])
+		msg = cal_strerror(err);
+	if (what && what[0])
+		cli_err("%s: %s", what, msg);
+	else
+		cli_err("%s", msg);
+	return CLI_ERROR;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("calbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see: calbench help%s%s)\n", cmd ? " " : "", cmd ? cmd : "");
+	return CLI_USAGE;
+}
+
+int cli_open_db(struct cal_db **out, struct cli *cli)
+{
+	size_t n = 0;
+	int err = cal_db_open(out, cli->db_path);
+
+	if (err)
+		return cli_fail(err, cli->db_path);
+	err = cal_db_runs_recover(*out, &n);
+	if (err) {
+		cal_db_close(*out);
+		*out = NULL;
+		return cli_fail(err, cli->db_path);
+	}
+	if (n)
+		fprintf(stderr,
+			"calbench: %zu run(s) left running by a stopped process are now marked "
+			"interrupted (see: calbench runs; resume with calbench run --resume ID)\n",
+			n);
+	return CLI_OK;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void cli_json_num(FILE *f, double v, int decimals)
+{
+	char buf[64];
+
+	if (!isfinite(v)) {
+		fputs("null", f);
+		return;
+	}
+	if (decimals >= 0)
+		cal_num_format(buf, sizeof(buf), v, decimals);
+	else
+		cal_num_format_g(buf, sizeof(buf), v);
+	fputs(buf, f);
+}
+
+static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *name, size_t len)
+{
+	for (; opts && opts->name; opts++)
+		if (strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
+			return opts;
+	return NULL;
+}
+
+int cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, const char **pos,
+	      int max_pos, int *n_pos, const char *cmd)
+{
+	bool only_pos = false;
+
+	*n_pos = 0;
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!only_pos && strcmp(a, "--") == 0) {
+			only_pos = true;
+			continue;
+		}
+		if (!only_pos && a[0] == '-' && a[1] == '-') {
+			const char *name = a + 2;
+			const char *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			const struct cli_opt *o = find_opt(opts, name, len);
+
+			if (!o)
+				return cli_usage(cmd, "%s: unknown option '--%.*s'", cmd, (int)len,
+						 name);
+			if (o->has_arg) {
+				if (eq) {
+					*o->value = eq + 1;
+				} else if (i + 1 < argc) {
+					*o->value = argv[++i];
+				} else {
+					return cli_usage(cmd, "%s: option '--%s' needs a value",
+							 cmd, o->name);
+				}
+			} else {
+				if (eq)
+					return cli_usage(cmd, "%s: option '--%s' takes no value",
+							 cmd, o->name);
+				*o->flag = true;
+			}
+			continue;
+		}
+		if (!only_pos && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9'))
+			return cli_usage(cmd, "%s: unknown option '%s'", cmd, a);
+		if (*n_pos >= max_pos)
+			return cli_usage(cmd, "%s: unexpected argument '%s'", cmd, a);
+		pos[(*n_pos)++] = a;
+	}
+	return CLI_OK;
+}

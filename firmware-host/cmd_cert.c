@@ -1,0 +1,265 @@
+/*
+ * Documents: calbench cert show (the certificate or failure record as
+ * issued) and calbench verify (what an inspector gets for a number).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cal/clock.h"
+#include "cal/error.h"
+#include "cal/num.h"
+#include "cli.h"
+
+static const char *kind_title(enum cal_cert_kind k)
+{
+	return k == CAL_CERT_VERIFICATION
+		       ? "VERIFICATION CERTIFICATE (Giấy chứng nhận kiểm định)"
+		       : "VERIFICATION FAILURE RECORD (Biên bản kiểm định: không đạt)";
+}
+
+static void json_field(const char *key, const char *v, bool comma)
+{
+	printf("%s\"%s\": ", comma ? ", " : "", key);
+	cli_json_str(stdout, v);
+}
+
+static void json_num(const char *key, double v, int decimals)
+{
+	printf(", \"%s\": ", key);
+	cli_json_num(stdout, v, decimals);
+}
+
+static void print_json(const struct cal_verify *v, const struct cal_result *r, size_t n,
+		       const struct cal_standard *s, size_t ns)
+{
+	const struct cal_cert *c = &v->cert;
+	const struct cal_instrument *in = &v->instrument;
+	const struct cal_run *run = &v->run;
+
+	fputs("{", stdout);
+	json_field("number", c->number, false);
+	json_field("kind", c->kind == CAL_CERT_VERIFICATION ? "verification" : "failure-record",
+		   true);
+	json_field("status", cal_verify_status_name(v->status), true);
+	json_field("issued_at", c->issued_at, true);
+	json_field("issue_date", c->issue_date, true);
+	json_field("valid_until", c->valid_until, true);
+	printf(", \"revoked\": %s", c->revoked ? "true" : "false");
+	json_field("revoked_at", c->revoked_at, true);
+	json_field("revoke_reason", c->revoke_reason, true);
+	fputs(", \"instrument\": {", stdout);
+	json_field("id", in->id, false);
+	json_field("type", in->type, true);
+	json_field("manufacturer", in->manufacturer, true);
+	json_field("model", in->model, true);
+	json_field("serial", in->serial, true);
+	json_field("owner", in->owner, true);
+	json_field("class", in->accuracy_class, true);
+	json_field("unit", in->unit, true);
+	json_num("max", in->max, -1);
+	json_num("min", in->min, -1);
+	json_num("e", in->e, -1);
+	json_num("d", in->d, -1);
+	fputs("}, \"run\": {", stdout);
+	printf("\"id\": %lld", (long long)run->id);
+	json_field("procedure", run->procedure_id, true);
+	json_field("procedure_title", run->procedure_title, true);
+	json_field("method", run->method, true);
+	json_field("procedure_sha256", run->procedure_sha256, true);
+	json_field("mode", run->mode, true);
+	json_field("operator", run->operator_name, true);
+	json_field("started_at", run->started_at, true);
+	json_field("finished_at", run->finished_at, true);
+	json_field("verdict", run->verdict, true);
+	json_field("fail_reason", run->fail_reason, true);
+	json_field("identified_model", run->dut_model, true);
+	json_field("identified_serial", run->dut_serial, true);
+	fputs("}", stdout);
+	if (r) {
+		fputs(", \"standards\": [", stdout);
+		for (size_t i = 0; i < ns; i++) {
+			fputs(i ? ", {" : "{", stdout);
+			json_field("id", s[i].id, false);
+			json_field("class", s[i].weight_class, true);
+			json_num("nominal_kg", s[i].nominal_kg, -1);
+			json_field("cert", s[i].cert_no, true);
+			json_field("due", s[i].due_date, true);
+			fputs("}", stdout);
+		}
+		fputs("], \"results\": [", stdout);
+		for (size_t i = 0; i < n; i++) {
+			printf("%s{\"seq\": %d", i ? ", " : "", r[i].seq);
+			json_field("test", r[i].test, true);
+			json_field("point", r[i].label, true);
+			json_field("unit", r[i].unit, true);
+			json_num("load", r[i].load, -1);
+			json_num("reference", r[i].ref, -1);
+			json_num("indication", r[i].indication, r[i].decimals);
+			json_num("error", r[i].error,
+				 r[i].decimals + (r[i].reading_id ? CAL_ERROR_EXTRA_DECIMALS : 0));
+			json_num("mpe", r[i].mpe, -1);
+			json_field("weights", r[i].weights, true);
+			json_field("verdict", r[i].verdict, true);
+			fputs("}", stdout);
+		}
+		fputs("]", stdout);
+	}
+	fputs("}\n", stdout);
+}
+
+static int lookup(struct cal_verify *v, struct cal_db *db, const char *number)
+{
+	struct cal_date today;
+
+	cal_date_from_unix(&today, cal_clock_system()->wall_s(NULL));
+	return cal_db_verify(v, db, number, &today);
+}
+
+static int show(struct cli *cli, struct cal_db *db, const char *number, bool json)
+{
+	struct cal_verify v;
+	struct cal_result *r = NULL;
+	struct cal_standard *s = NULL;
+	size_t n = 0, ns = 0;
+	const struct cal_instrument *in = &v.instrument;
+	int err;
+
+	err = lookup(&v, db, number);
+	if (!err && v.status == CAL_VERIFY_UNKNOWN)
+		err = cal_error_set(CAL_ERR_NOTFOUND, "no certificate or record numbered '%s'",
+				    number);
+	if (!err)
+		err = cal_db_result_list(&r, &n, db, v.cert.run_id);
+	if (!err)
+		err = cal_db_run_standards(&s, &ns, db, v.cert.run_id);
+	if (err) {
+		free(r);
+		return cli_fail(err, NULL);
+	}
+	if (json) {
+		print_json(&v, r, n, s, ns);
+		goto out;
+	}
+	printf("%s\nNo. %s\n\n", kind_title(v.cert.kind), v.cert.number);
+	printf("Instrument      %s %s, model %s, serial %s (register id %s)\n", in->manufacturer,
+	       in->type, in->model, in->serial, in->id);
+	printf("                accuracy class %s, Max %g %s, Min %g %s, e = %g %s, d = %g %s\n",
+	       in->accuracy_class, in->max, in->unit, in->min, in->unit, in->e, in->unit, in->d,
+	       in->unit);
+	printf("Owner           %s\n", in->owner);
+	printf("Method          %s (%s)\n", v.run.procedure_title, v.run.method);
+	printf("                procedure %s, SHA-256 %s\n", v.run.procedure_id,
+	       v.run.procedure_sha256);
+	printf("Mode            %s verification\n", v.run.mode);
+	printf("Performed       %s to %s by %s\n", v.run.started_at, v.run.finished_at,
+	       v.run.operator_name[0] ? v.run.operator_name : "-");
+	if (v.run.dut_serial[0] || v.run.dut_model[0])
+		printf("Identified as   %s, serial %s (over its interface)\n", v.run.dut_model,
+		       v.run.dut_serial);
+	printf("Standards       ");
+	for (size_t i = 0; i < ns; i++) {
+		char nom[48];
+
+		cal_num_format_g(nom, sizeof(nom), s[i].nominal_kg);
+		printf("%s%s (%s kg, class %s, cert. %s, due %s)", i ? "\n                " : "",
+		       s[i].id, nom, s[i].weight_class, s[i].cert_no[0] ? s[i].cert_no : "-",
+		       s[i].due_date);
+	}
+	printf("%s\n\n", ns ? "" : "none");
+	cli_print_results(cli, r, n);
+	printf("\nResult          %s%s%s\n", v.run.verdict, v.run.fail_reason[0] ? ": " : "",
+	       v.run.fail_reason);
+	printf("Issued          %s\n", v.cert.issued_at);
+	if (v.cert.kind == CAL_CERT_VERIFICATION)
+		printf("Valid until     %s\n", v.cert.valid_until);
+	if (v.cert.revoked)
+		printf("REVOKED         %s: %s\n", v.cert.revoked_at, v.cert.revoke_reason);
+	printf("Status today    %s\n", cal_verify_status_name(v.status));
+out:
+	free(r);
+	free(s);
+	return CLI_OK;
+}
+
+int cmd_cert(struct cli *cli, int argc, char **argv)
+{
+	bool json = false;
+	const struct cli_opt opts[] = { { "json", false, NULL, &json },
+					{ NULL, false, NULL, NULL } };
+	const char *pos[2];
+	struct cal_db *db = NULL;
+	int npos, rc;
+
+	rc = cli_parse(argc, argv, 1, opts, pos, 2, &npos, "cert");
+	if (rc)
+		return rc;
+	if (npos != 2 || strcmp(pos[0], "show") != 0)
+		return cli_usage("cert", "cert: expected 'show NUMBER'");
+	rc = cli_open_db(&db, cli);
+	if (rc)
+		return rc;
+	rc = show(cli, db, pos[1], json);
+	cal_db_close(db);
+	return rc;
+}
+
+void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *number)
+{
+	const struct cal_instrument *in = &v->instrument;
+
+	if (cli->json) {
+		if (v->status == CAL_VERIFY_UNKNOWN) {
+			fputs("{\"number\": ", stdout);
+			cli_json_str(stdout, number);
+			fputs(", \"status\": \"unknown\"}\n", stdout);
+			return;
+		}
+		print_json(v, NULL, 0, NULL, 0);
+		return;
+	}
+	if (v->status == CAL_VERIFY_UNKNOWN) {
+		printf("%s: UNKNOWN: no certificate or record with this number was issued here\n",
+		       number);
+		return;
+	}
+	printf("%s: %s\n", v->cert.number, cal_verify_status_name(v->status));
+	printf("  document    %s\n", v->cert.kind == CAL_CERT_VERIFICATION
+					     ? "verification certificate"
+					     : "failure record (không đạt)");
+	printf("  instrument  %s %s, model %s, serial %s\n", in->manufacturer, in->type, in->model,
+	       in->serial);
+	printf("  owner       %s\n", in->owner);
+	printf("  verdict     %s%s%s\n", v->run.verdict, v->run.fail_reason[0] ? ": " : "",
+	       v->run.fail_reason);
+	printf("  issued      %s\n", v->cert.issue_date);
+	if (v->cert.valid_until[0])
+		printf("  valid until %s\n", v->cert.valid_until);
+	if (v->cert.revoked)
+		printf("  revoked     %s: %s\n", v->cert.revoked_at, v->cert.revoke_reason);
+}
+
+int cmd_verify(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_opt opts[] = { { "json", false, NULL, &cli->json },
+					{ NULL, false, NULL, NULL } };
+	const char *pos[1];
+	struct cal_db *db = NULL;
+	struct cal_verify v;
+	int npos, rc, err;
+
+	rc = cli_parse(argc, argv, 1, opts, pos, 1, &npos, "verify");
+	if (rc)
+		return rc;
+	if (npos != 1)
+		return cli_usage("verify", "verify: which certificate number?");
+	rc = cli_open_db(&db, cli);
+	if (rc)
+		return rc;
+	err = lookup(&v, db, pos[0]);
+	cal_db_close(db);
+	if (err)
+		return cli_fail(err, NULL);
+	cli_print_verify(cli, &v, pos[0]);
+	return v.status == CAL_VERIFY_VALID ? CLI_OK : CLI_VERIFY_BASE + (int)v.status;
+}

@@ -1,0 +1,671 @@
+/*
+ * Registers: instruments under test and reference standards.
+ *
+ * Both are added non-interactively, from flags or from a YAML file whose
+ * keys are the flag names (one mapping, or a list under 'instruments:' /
+ * 'standards:'). Flags and files go through the same field table, so a
+ * value is checked the same way wherever it comes from, and a message names
+ * the flag, or the file, line and field.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cal/clock.h"
+#include "cal/error.h"
+#include "cal/num.h"
+#include "cal/units.h"
+#include "cli.h"
+#include "yamlx.h"
+
+#define MAX_FIELDS 16
+
+struct field {
+	const char *name;
+	const char *value; /* NULL when not given */
+	int line;	   /* line in the file, 0 for a flag */
+	char buf[256];	   /* storage for values read from a file */
+};
+
+struct fields {
+	struct field f[MAX_FIELDS];
+	size_t n;
+	const char *file; /* NULL for flags */
+};
+
+static void fields_init(struct fields *fs, const char *const *names)
+{
+	memset(fs, 0, sizeof(*fs));
+	for (; *names && fs->n < MAX_FIELDS; names++)
+		fs->f[fs->n++].name = *names;
+}
+
+static struct field *field(struct fields *fs, const char *name)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (strcmp(fs->f[i].name, name) == 0)
+			return &fs->f[i];
+	return NULL;
+}
+
+/* Error about one field: "--max: ..." or "file.yaml:7: max: ...". */
+static int field_err(const struct fields *fs, const struct field *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int field_err(const struct fields *fs, const struct field *f, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (fs->file)
+		return cal_error_set(CAL_ERR_ARG, "%s:%d: %s: %s", fs->file, f->line, f->name, msg);
+	return cal_error_set(CAL_ERR_ARG, "--%s: %s", f->name, msg);
+}
+
+static int get_str(char *out, size_t size, struct fields *fs, const char *name, bool required)
+{
+	struct field *f = field(fs, name);
+
+	out[0] = '\0';
+	if (!f->value || !f->value[0]) {
+		if (!required)
+			return CAL_OK;
+		if (fs->file)
+			return cal_error_set(CAL_ERR_ARG, "%s:%d: missing field '%s'", fs->file,
+					     f->line, name);
+		return cal_error_set(CAL_ERR_ARG, "missing --%s", name);
+	}
+	if (strlen(f->value) >= size)
+		return field_err(fs, f, "too long (at most %zu characters)", size - 1);
+	memcpy(out, f->value, strlen(f->value) + 1);
+	return CAL_OK;
+}
+
+/*
+ * A quantity: a number with an optional unit symbol ("30", "30 kg", "0.1mg").
+ * @unit: the unit to convert to. @need_unit: a bare number is refused.
+ */
+static int get_qty(double *out, struct fields *fs, const char *name, enum cal_unit unit,
+		   bool need_unit, bool required, double dflt)
+{
+	struct field *f = field(fs, name);
+	char num[64];
+	const char *sym;
+	size_t len;
+	enum cal_unit u = unit;
+	double v;
+
+	*out = dflt;
+	if (!f->value || !f->value[0])
+		return required ? get_str(num, sizeof(num), fs, name, true) : CAL_OK;
+	sym = f->value;
+	while (*sym && (strchr("+-.0123456789eE", *sym)))
+		sym++;
+	len = (size_t)(sym - f->value);
+	if (len == 0 || len >= sizeof(num))
+		return field_err(fs, f, "'%s' is not a number", f->value);
+	memcpy(num, f->value, len);
+	num[len] = '\0';
+	while (*sym == ' ')
+		sym++;
+	if (cal_num_parse_str(&v, NULL, num) || !isfinite(v))
+		return field_err(fs, f, "'%s' is not a number ('.' is the decimal point)",
+				 f->value);
+	if (*sym) {
+		if (cal_unit_parse(&u, sym))
+			return field_err(fs, f, "'%s': unknown unit '%s'", f->value, sym);
+		if (cal_unit_quantity(u) != cal_unit_quantity(unit))
+			return field_err(fs, f, "'%s': '%s' is not a unit of %s", f->value, sym,
+					 "mass");
+	} else if (need_unit) {
+		return field_err(fs, f, "'%s': give the unit, e.g. %s kg or %s mg", f->value, num,
+				 num);
+	}
+	*out = v * cal_unit_si_factor(u) / cal_unit_si_factor(unit);
+	return CAL_OK;
+}
+
+static int get_num(double *out, struct fields *fs, const char *name, double dflt)
+{
+	struct field *f = field(fs, name);
+
+	*out = dflt;
+	if (!f->value || !f->value[0])
+		return CAL_OK;
+	if (cal_num_parse_str(out, NULL, f->value) || !isfinite(*out))
+		return field_err(fs, f, "'%s' is not a number ('.' is the decimal point)",
+				 f->value);
+	return CAL_OK;
+}
+
+static int get_int(int *out, struct fields *fs, const char *name, int lo, int hi, int dflt)
+{
+	struct field *f = field(fs, name);
+	double v;
+
+	*out = dflt;
+	if (!f->value || !f->value[0])
+		return CAL_OK;
+	if (cal_num_parse_str(&v, NULL, f->value) || v != floor(v) || v < lo || v > hi)
+		return field_err(fs, f, "'%s' is not a whole number in %d..%d", f->value, lo, hi);
+	*out = (int)v;
+	return CAL_OK;
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+/* Fill @fs from one YAML mapping. */
+static int fields_from_node(struct fields *fs, struct fy_node *m, const char *file,
+			    const char *where)
+{
+	const char *known[MAX_FIELDS + 1];
+	int err;
+
+	for (size_t i = 0; i < fs->n; i++)
+		known[i] = fs->f[i].name;
+	known[fs->n] = NULL;
+	fs->file = file;
+	if (!fy_node_is_mapping(m))
+		return cal_error_set(CAL_ERR_ARG, "%s:%d: %s must be a mapping of fields", file,
+				     yamlx_line(m), where);
+	err = yamlx_known_keys(m, known, file, where);
+	if (err)
+		return err;
+	for (size_t i = 0; i < fs->n; i++) {
+		struct fy_node *n = yamlx_get(m, fs->f[i].name);
+
+		fs->f[i].line = yamlx_line(m);
+		if (!n)
+			continue;
+		fs->f[i].line = yamlx_line(n);
+		err = yamlx_str(fs->f[i].buf, sizeof(fs->f[i].buf), n, file, fs->f[i].name);
+		if (err)
+			return err;
+		fs->f[i].value = fs->f[i].buf;
+	}
+	return CAL_OK;
+}
+
+typedef int (*add_fn)(struct cal_db *db, struct fields *fs, char *id, size_t idsize);
+
+/* Add every entry of a file: a mapping, or a list under @list_key. One transaction. */
+static int add_from_file(struct cal_db *db, const char *path, const char *list_key,
+			 const char *const *names, add_fn add, const char *what)
+{
+	char *text = NULL;
+	size_t len, count = 0;
+	struct fy_document *doc = NULL;
+	struct fy_node *root, *list;
+	struct fields fs;
+	char id[64];
+	int err;
+
+	err = yamlx_read_file(&text, &len, path);
+	if (!err)
+		err = yamlx_parse(&doc, text, len, path);
+	if (err)
+		goto out;
+	root = fy_document_root(doc);
+	if (!root || !fy_node_is_mapping(root)) {
+		err = cal_error_set(CAL_ERR_ARG, "%s: expected a mapping of fields or '%s:' list",
+				    path, list_key);
+		goto out;
+	}
+	err = cal_db_begin(db);
+	if (err)
+		goto out;
+	list = yamlx_get(root, list_key);
+	if (list) {
+		struct fy_node *item;
+		void *it = NULL;
+		size_t i = 0;
+
+		if (!fy_node_is_sequence(list)) {
+			err = cal_error_set(CAL_ERR_ARG, "%s:%d: '%s' must be a list", path,
+					    yamlx_line(list), list_key);
+		}
+		while (!err && (item = fy_node_sequence_iterate(list, &it)) != NULL) {
+			char where[64];
+
+			snprintf(where, sizeof(where), "%s[%zu]", list_key, i++);
+			fields_init(&fs, names);
+			err = fields_from_node(&fs, item, path, where);
+			if (!err)
+				err = add(db, &fs, id, sizeof(id));
+			if (!err) {
+				printf("added %s %s\n", what, id);
+				count++;
+			}
+		}
+	} else {
+		fields_init(&fs, names);
+		err = fields_from_node(&fs, root, path, "file");
+		if (!err)
+			err = add(db, &fs, id, sizeof(id));
+		if (!err) {
+			printf("added %s %s\n", what, id);
+			count++;
+		}
+	}
+	if (err) {
+		/* Keep the message of the failing entry. */
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", cal_error_last());
+		cal_db_end(db, err);
+		cal_error_set(err, "%s (nothing from %s was added)", msg, path);
+	} else {
+		err = cal_db_end(db, count ? CAL_OK
+					   : cal_error_set(CAL_ERR_ARG, "%s: no %s in the file",
+							   path, what));
+	}
+out:
+	fy_document_destroy(doc);
+	free(text);
+	return err;
+}
+
+/* Run an add from flags or from --file. */
+static int add_command(struct cli *cli, int argc, char **argv, const char *cmd,
+		       const char *const *names, const char *list_key, add_fn add, const char *what)
+{
+	struct fields fs;
+	struct cli_opt opts[MAX_FIELDS + 2];
+	const char *file = NULL, *pos[1];
+	struct cal_db *db = NULL;
+	char id[64];
+	int npos, rc, err;
+	size_t k = 0;
+
+	fields_init(&fs, names);
+	for (size_t i = 0; i < fs.n; i++)
+		opts[k++] = (struct cli_opt){ fs.f[i].name, true, &fs.f[i].value, NULL };
+	opts[k++] = (struct cli_opt){ "file", true, &file, NULL };
+	opts[k] = (struct cli_opt){ NULL, false, NULL, NULL };
+	rc = cli_parse(argc, argv, 2, opts, pos, 0, &npos, cmd);
+	if (rc)
+		return rc;
+	for (size_t i = 0; file && i < fs.n; i++)
+		if (fs.f[i].value)
+			return cli_usage(cmd,
+					 "%s add: give fields either as flags or in --file, "
+					 "not both",
+					 cmd);
+	rc = cli_open_db(&db, cli);
+	if (rc)
+		return rc;
+	if (file) {
+		err = add_from_file(db, file, list_key, names, add, what);
+	} else {
+		err = add(db, &fs, id, sizeof(id));
+		if (!err)
+			printf("added %s %s\n", what, id);
+	}
+	cal_db_close(db);
+	return err ? cli_fail(err, NULL) : CLI_OK;
+}
+
+/* ---- instruments ------------------------------------------------------------ */
+
+static const char *const instrument_fields[] = {
+	"id",	"type", "manufacturer", "model", "serial", "owner",    "class",
+	"unit", "max",	"min",		"e",	 "d",	   "interval", NULL,
+};
+
+static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
+{
+	enum cal_unit u;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	if ((err = get_str(in->id, sizeof(in->id), fs, "id", true)) ||
+	    (err = get_str(in->type, sizeof(in->type), fs, "type", true)) ||
+	    (err = get_str(in->manufacturer, sizeof(in->manufacturer), fs, "manufacturer",
+			   false)) ||
+	    (err = get_str(in->model, sizeof(in->model), fs, "model", false)) ||
+	    (err = get_str(in->serial, sizeof(in->serial), fs, "serial", true)) ||
+	    (err = get_str(in->owner, sizeof(in->owner), fs, "owner", false)) ||
+	    (err = get_str(in->accuracy_class, sizeof(in->accuracy_class), fs, "class", false)) ||
+	    (err = get_str(in->unit, sizeof(in->unit), fs, "unit", false)))
+		return err;
+	if (!in->unit[0])
+		snprintf(in->unit, sizeof(in->unit), "g");
+	if (cal_unit_parse(&u, in->unit))
+		return field_err(fs, field(fs, "unit"), "unknown unit '%s'", in->unit);
+	if ((err = get_qty(&in->max, fs, "max", u, false, true, 0)) ||
+	    (err = get_qty(&in->min, fs, "min", u, false, false, 0)) ||
+	    (err = get_qty(&in->e, fs, "e", u, false, false, 0)) ||
+	    (err = get_qty(&in->d, fs, "d", u, false, false, 0)) ||
+	    (err = get_int(&in->interval_months, fs, "interval", 0, 240, 0)))
+		return err;
+	if (!(in->max > 0))
+		return field_err(fs, field(fs, "max"), "must be positive");
+	if (in->e < 0 || in->d < 0 || in->min < 0)
+		return cal_error_set(CAL_ERR_ARG, "instrument %s: min, e and d cannot be negative",
+				     in->id);
+	if (!in->e)
+		in->e = in->d;
+	if (!in->d)
+		in->d = in->e;
+	if (in->e > in->max)
+		return field_err(fs, field(fs, "e"), "e is larger than Max");
+	return CAL_OK;
+}
+
+static int instrument_add(struct cal_db *db, struct fields *fs, char *id, size_t idsize)
+{
+	struct cal_instrument in;
+	int err = instrument_from_fields(&in, fs);
+
+	if (!err)
+		err = cal_db_instrument_add(db, &in);
+	snprintf(id, idsize, "%s", in.id);
+	return err;
+}
+
+static void json_kv_str(const char *key, const char *v, bool comma)
+{
+	printf("%s\"%s\": ", comma ? ", " : "", key);
+	cli_json_str(stdout, v);
+}
+
+static void json_kv_num(const char *key, double v, bool comma)
+{
+	printf("%s\"%s\": ", comma ? ", " : "", key);
+	cli_json_num(stdout, v, -1);
+}
+
+static void instrument_json(const struct cal_instrument *in)
+{
+	json_kv_str("id", in->id, false);
+	json_kv_str("type", in->type, true);
+	json_kv_str("manufacturer", in->manufacturer, true);
+	json_kv_str("model", in->model, true);
+	json_kv_str("serial", in->serial, true);
+	json_kv_str("owner", in->owner, true);
+	json_kv_str("class", in->accuracy_class, true);
+	json_kv_str("unit", in->unit, true);
+	json_kv_num("max", in->max, true);
+	json_kv_num("min", in->min, true);
+	json_kv_num("e", in->e, true);
+	json_kv_num("d", in->d, true);
+	printf(", \"interval_months\": %d", in->interval_months);
+}
+
+static int instrument_show(struct cli *cli, struct cal_db *db, const char *id, bool json)
+{
+	struct cal_instrument in;
+	struct cal_run *runs = NULL;
+	size_t n = 0;
+	int pass = 0, fail = 0, other = 0, err;
+
+	err = cal_db_instrument_get(&in, db, id);
+	if (!err)
+		err = cal_db_run_list(&runs, &n, db, id);
+	if (err)
+		return cli_fail(err, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (runs[i].status != CAL_RUN_COMPLETED)
+			other++;
+		else if (strcmp(runs[i].verdict, "PASS") == 0)
+			pass++;
+		else
+			fail++;
+	}
+	if (json) {
+		fputs("{", stdout);
+		instrument_json(&in);
+		printf(", \"pass\": %d, \"fail\": %d, \"runs\": [", pass, fail);
+	} else {
+		printf("%s  %s", in.id, in.type);
+		printf("\n  manufacturer %s, model %s, serial %s\n  owner %s\n", in.manufacturer,
+		       in.model, in.serial, in.owner);
+		printf("  class %s, Max %g %s, Min %g %s, e %g %s, d %g %s, interval %d months\n",
+		       in.accuracy_class[0] ? in.accuracy_class : "-", in.max, in.unit, in.min,
+		       in.unit, in.e, in.unit, in.d, in.unit, in.interval_months);
+		printf("  history: %zu run(s), %d pass, %d fail%s\n", n, pass, fail,
+		       other ? ", others not completed" : "");
+		if (n)
+			printf("  %-5s %-20s %-12s %-11s %-7s %-18s %s\n", "run", "started", "mode",
+			       "status", "verdict", "document", "valid until");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cal_cert c;
+		bool has = cal_db_cert_for_run(&c, db, runs[i].id) == CAL_OK;
+
+		if (json) {
+			printf("%s{\"run\": %lld", i ? ", " : "", (long long)runs[i].id);
+			json_kv_str("started_at", runs[i].started_at, true);
+			json_kv_str("mode", runs[i].mode, true);
+			json_kv_str("status", cal_run_status_name(runs[i].status), true);
+			json_kv_str("verdict", runs[i].verdict, true);
+			json_kv_str("certificate", has ? c.number : "", true);
+			json_kv_str("valid_until", has ? c.valid_until : "", true);
+			fputs("}", stdout);
+			continue;
+		}
+		printf("  %-5lld %-20s %-12s %-11s %-7s %-18s %s\n", (long long)runs[i].id,
+		       runs[i].started_at, runs[i].mode, cal_run_status_name(runs[i].status),
+		       runs[i].verdict[0] ? runs[i].verdict : "-", has ? c.number : "-",
+		       has && c.valid_until[0] ? c.valid_until : "");
+	}
+	cal_error_clear();
+	if (json)
+		fputs("]}\n", stdout);
+	free(runs);
+	return CLI_OK;
+}
+
+int cmd_instrument(struct cli *cli, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+	struct cal_db *db = NULL;
+	bool json = false;
+	const struct cli_opt opts[] = { { "json", false, NULL, &json },
+					{ NULL, false, NULL, NULL } };
+	const char *pos[1];
+	int npos, rc;
+
+	if (strcmp(sub, "add") == 0)
+		return add_command(cli, argc, argv, "instrument", instrument_fields, "instruments",
+				   instrument_add, "instrument");
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0)
+		return cli_usage("instrument", "instrument: expected add, list or show");
+	rc = cli_parse(argc, argv, 2, opts, pos, 1, &npos, "instrument");
+	if (rc)
+		return rc;
+	if (strcmp(sub, "show") == 0 && npos != 1)
+		return cli_usage("instrument", "instrument show: which instrument id?");
+	if (strcmp(sub, "list") == 0 && npos != 0)
+		return cli_usage("instrument", "instrument list: takes no id");
+	rc = cli_open_db(&db, cli);
+	if (rc)
+		return rc;
+	if (strcmp(sub, "show") == 0) {
+		rc = instrument_show(cli, db, pos[0], json);
+	} else {
+		struct cal_instrument *in = NULL;
+		size_t n = 0;
+		int err = cal_db_instrument_list(&in, &n, db);
+
+		if (err) {
+			rc = cli_fail(err, NULL);
+		} else {
+			if (json)
+				fputs("[", stdout);
+			for (size_t i = 0; i < n; i++) {
+				if (json) {
+					fputs(i ? ", {" : "{", stdout);
+					instrument_json(&in[i]);
+					fputs("}", stdout);
+				} else {
+					printf("%-12s %-24s %-16s %-12s %-4s Max %g %s, e %g %s\n",
+					       in[i].id, in[i].type, in[i].model, in[i].serial,
+					       in[i].accuracy_class, in[i].max, in[i].unit, in[i].e,
+					       in[i].unit);
+				}
+			}
+			if (json)
+				fputs("]\n", stdout);
+			free(in);
+		}
+	}
+	cal_db_close(db);
+	return rc;
+}
+
+/* ---- standards -------------------------------------------------------------- */
+
+static const char *const standard_fields[] = {
+	"id", "kind", "class", "nominal",     "correction", "u",
+	"k",  "cert", "due",   "description", NULL,
+};
+
+static int standard_add(struct cal_db *db, struct fields *fs, char *id, size_t idsize)
+{
+	struct cal_standard s;
+	struct cal_date due;
+	double k;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	id[0] = '\0';
+	if ((err = get_str(s.id, sizeof(s.id), fs, "id", true)) ||
+	    (err = get_str(s.kind, sizeof(s.kind), fs, "kind", false)) ||
+	    (err = get_str(s.weight_class, sizeof(s.weight_class), fs, "class", true)) ||
+	    (err = get_qty(&s.nominal_kg, fs, "nominal", CAL_UNIT_KG, true, true, 0)) ||
+	    (err = get_qty(&s.correction_kg, fs, "correction", CAL_UNIT_KG, true, false, 0)) ||
+	    (err = get_qty(&s.u_kg, fs, "u", CAL_UNIT_KG, true, false, 0)) ||
+	    (err = get_num(&k, fs, "k", 2)) ||
+	    (err = get_str(s.cert_no, sizeof(s.cert_no), fs, "cert", false)) ||
+	    (err = get_str(s.due_date, sizeof(s.due_date), fs, "due", true)) ||
+	    (err = get_str(s.description, sizeof(s.description), fs, "description", false)))
+		return err;
+	snprintf(id, idsize, "%s", s.id);
+	s.k = k;
+	if (!s.kind[0])
+		snprintf(s.kind, sizeof(s.kind), "weight");
+	if (cal_date_parse(&due, s.due_date))
+		return field_err(fs, field(fs, "due"), "'%s' is not a date YYYY-MM-DD", s.due_date);
+	if (!(s.nominal_kg > 0))
+		return field_err(fs, field(fs, "nominal"), "must be positive");
+	if (s.u_kg < 0 || !(s.k > 0))
+		return field_err(fs, field(fs, "u"), "U must be >= 0 and k > 0");
+	return cal_db_standard_add(db, &s);
+}
+
+static void mass_text(char *buf, size_t size, double kg)
+{
+	static const struct {
+		double f;
+		const char *u;
+	} scale[] = { { 1, "kg" }, { 1e-3, "g" }, { 1e-6, "mg" } };
+	char num[48];
+
+	for (size_t i = 0; i < 3; i++) {
+		if (fabs(kg) >= scale[i].f || i == 2) {
+			cal_num_format_g(num, sizeof(num), kg / scale[i].f);
+			snprintf(buf, size, "%s %s", num, scale[i].u);
+			return;
+		}
+	}
+}
+
+static void standard_print(const struct cal_standard *s, bool json, bool detail)
+{
+	char nom[48], corr[48], u[48];
+
+	if (json) {
+		json_kv_str("id", s->id, false);
+		json_kv_str("kind", s->kind, true);
+		json_kv_str("class", s->weight_class, true);
+		json_kv_num("nominal_kg", s->nominal_kg, true);
+		json_kv_num("correction_kg", s->correction_kg, true);
+		json_kv_num("U_kg", s->u_kg, true);
+		json_kv_num("k", s->k, true);
+		json_kv_str("cert", s->cert_no, true);
+		json_kv_str("due", s->due_date, true);
+		json_kv_str("description", s->description, true);
+		return;
+	}
+	mass_text(nom, sizeof(nom), s->nominal_kg);
+	mass_text(corr, sizeof(corr), s->correction_kg);
+	mass_text(u, sizeof(u), s->u_kg);
+	if (!detail) {
+		printf("%-8s %-6s %-4s %10s  corr %-10s U %-10s due %s\n", s->id, s->kind,
+		       s->weight_class, nom, corr, u, s->due_date);
+		return;
+	}
+	printf("%s  %s, class %s, nominal %s\n  correction to conventional mass %s\n"
+	       "  U %s (k = %g)\n  certificate %s, calibration due %s\n  %s\n",
+	       s->id, s->kind, s->weight_class, nom, corr, u, s->k,
+	       s->cert_no[0] ? s->cert_no : "-", s->due_date, s->description);
+}
+
+int cmd_standard(struct cli *cli, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+	struct cal_db *db = NULL;
+	bool json = false;
+	const struct cli_opt opts[] = { { "json", false, NULL, &json },
+					{ NULL, false, NULL, NULL } };
+	const char *pos[1];
+	int npos, rc, err;
+
+	if (strcmp(sub, "add") == 0)
+		return add_command(cli, argc, argv, "standard", standard_fields, "standards",
+				   standard_add, "standard");
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0)
+		return cli_usage("standard", "standard: expected add, list or show");
+	rc = cli_parse(argc, argv, 2, opts, pos, 1, &npos, "standard");
+	if (rc)
+		return rc;
+	if (strcmp(sub, "show") == 0 && npos != 1)
+		return cli_usage("standard", "standard show: which standard id?");
+	if (strcmp(sub, "list") == 0 && npos != 0)
+		return cli_usage("standard", "standard list: takes no id");
+	rc = cli_open_db(&db, cli);
+	if (rc)
+		return rc;
+	if (strcmp(sub, "show") == 0) {
+		struct cal_standard s;
+
+		err = cal_db_standard_get(&s, db, pos[0]);
+		if (err) {
+			rc = cli_fail(err, NULL);
+		} else {
+			if (json)
+				fputs("{", stdout);
+			standard_print(&s, json, true);
+			if (json)
+				fputs("}\n", stdout);
+		}
+	} else {
+		struct cal_standard *s = NULL;
+		size_t n = 0;
+
+		err = cal_db_standard_list(&s, &n, db);
+		if (err) {
+			rc = cli_fail(err, NULL);
+		} else {
+			if (json)
+				fputs("[", stdout);
+			for (size_t i = 0; i < n; i++) {
+				if (json)
+					fputs(i ? ", {" : "{", stdout);
+				standard_print(&s[i], json, false);
+				if (json)
+					fputs("}", stdout);
+			}
+			if (json)
+				fputs("]\n", stdout);
+			free(s);
+		}
+	}
+	cal_db_close(db);
+	return rc;
+}

@@ -1,0 +1,283 @@
+/*
+ * calbench run: run a procedure on an instrument under test, or resume one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cal/error.h"
+#include "cal/procedure.h"
+#include "cli.h"
+
+static int open_device(struct cal_device **dev, struct cal_bench **bench, const char *bench_path,
+		       const char *device_id)
+{
+	const struct cal_bench_instr *in = NULL;
+	int err;
+
+	*dev = NULL;
+	err = cal_bench_load(bench, bench_path);
+	if (err)
+		return err;
+	if (device_id && device_id[0]) {
+		in = cal_bench_find(*bench, device_id);
+		if (!in)
+			return cal_error_set(CAL_ERR_NOTFOUND,
+					     "%s: no instrument '%s' in bench '%s'", bench_path,
+					     device_id, (*bench)->name);
+	} else if ((*bench)->n == 1) {
+		in = &(*bench)->instr[0];
+	} else {
+		return cal_error_set(
+			CAL_ERR_ARG,
+			"%s: the bench has %zu instruments; say which with --device ID", bench_path,
+			(*bench)->n);
+	}
+	return cal_dev_open(dev, in->driver, &in->port, in->id);
+}
+
+/* Print the outcome of a run and choose the exit code. */
+static int report(struct cli *cli, struct cal_db *db, const struct cal_run_outcome *o, int err,
+		  const char *bench_path)
+{
+	struct cal_result *r = NULL;
+	size_t n = 0;
+
+	if (!err && o->completed) {
+		if (cal_db_result_list(&r, &n, db, o->run_id) == CAL_OK) {
+			printf("\nResults of run %lld\n", (long long)o->run_id);
+			cli_print_results(cli, r, n);
+			free(r);
+		}
+		printf("\nVerdict: %s%s%s\n", o->verdict, o->reason[0] ? ": " : "", o->reason);
+		if (o->cert.kind == CAL_CERT_VERIFICATION)
+			printf("Certificate: %s, issued %s, valid until %s\n", o->cert.number,
+			       o->cert.issue_date, o->cert.valid_until);
+		else
+			printf("Failure record (không đạt): %s, issued %s\n", o->cert.number,
+			       o->cert.issue_date);
+		return strcmp(o->verdict, "PASS") == 0 ? CLI_OK : CLI_FAIL;
+	}
+	if (o->run_id) {
+		cli_err("run %lld interrupted: %s", (long long)o->run_id, cal_error_last());
+		fprintf(stderr,
+			"calbench: every reading so far is kept; continue with: calbench run "
+			"--resume %lld%s%s\n",
+			(long long)o->run_id, bench_path ? " --bench " : "",
+			bench_path ? bench_path : "");
+		return err == CAL_ERR_INTERRUPTED ? CLI_INTERRUPTED : CLI_ERROR;
+	}
+	cli_fail(err, "run refused");
+	return (err == CAL_ERR_REFUSED || err == CAL_ERR_CONFIG) ? CLI_REFUSED : CLI_ERROR;
+}
+
+int cmd_run(struct cli *cli, int argc, char **argv)
+{
+	const char *bench_path = NULL, *proc_path = NULL, *instr_id = NULL, *mode = NULL;
+	const char *operator_name = NULL, *answers_path = NULL, *device_id = NULL, *resume = NULL;
+	bool manual = false;
+	const struct cli_opt opts[] = {
+		{ "bench", true, &bench_path, NULL },
+		{ "procedure", true, &proc_path, NULL },
+		{ "instrument", true, &instr_id, NULL },
+		{ "mode", true, &mode, NULL },
+		{ "operator", true, &operator_name, NULL },
+		{ "answers", true, &answers_path, NULL },
+		{ "device", true, &device_id, NULL },
+		{ "resume", true, &resume, NULL },
+		{ "manual", false, NULL, &manual },
+		{ NULL, false, NULL, NULL },
+	};
+	const char *pos[1];
+	struct cal_procedure *proc = NULL;
+	struct cal_bench *bench = NULL;
+	struct cal_device *dev = NULL;
+	struct cal_answers *answers = NULL;
+	struct cal_db *db = NULL;
+	struct cal_instrument dut;
+	struct cal_run_params p;
+	struct cal_run_outcome o;
+	struct term_op t;
+	long long resume_id = 0;
+	int npos, rc, err;
+
+	rc = cli_parse(argc, argv, 1, opts, pos, 0, &npos, "run");
+	if (rc)
+		return rc;
+	if (resume) {
+		char *end;
+
+		resume_id = strtoll(resume, &end, 10);
+		if (*end || resume_id <= 0)
+			return cli_usage("run", "run: --resume '%s' is not a run number", resume);
+		if (proc_path || instr_id || mode)
+			return cli_usage("run", "run --resume: the procedure, instrument and mode "
+						"are those of the run");
+	} else {
+		if (!proc_path || !instr_id || !mode)
+			return cli_usage("run", "run: --procedure, --instrument and --mode are "
+						"required");
+		if (strcmp(mode, "initial") && strcmp(mode, "periodic") &&
+		    strcmp(mode, "after-repair"))
+			return cli_usage("run",
+					 "run: --mode '%s': expected initial, periodic or "
+					 "after-repair",
+					 mode);
+		if (!bench_path && !manual)
+			return cli_usage("run",
+					 "run: --bench FILE is required (or --manual to type "
+					 "every indication)");
+	}
+	memset(&t, 0, sizeof(t));
+	memset(&p, 0, sizeof(p));
+	memset(&o, 0, sizeof(o));
+	t.cli = cli;
+	t.in = stdin;
+	if (answers_path) {
+		err = cal_answers_load(&answers, answers_path);
+		if (err)
+			return cli_fail(err, NULL);
+		t.delegate = &cal_answers_ops;
+		t.delegate_ctx = answers;
+	}
+	t.interactive = !answers && isatty(STDIN_FILENO) && cli->is_tty;
+	if (!resume) {
+		err = cal_procedure_load(&proc, proc_path);
+		if (err) {
+			rc = cli_fail(err, NULL);
+			goto out;
+		}
+	}
+	rc = cli_open_db(&db, cli);
+	if (rc)
+		goto out;
+	if (resume) {
+		struct cal_run run;
+
+		err = cal_db_run_get(&run, db, resume_id);
+		if (err) {
+			rc = cli_fail(err, NULL);
+			goto out;
+		}
+		if (!bench_path && run.bench_path[0])
+			bench_path = run.bench_path;
+		if (run.device_id[0]) {
+			if (!bench_path) {
+				rc = cli_usage("run",
+					       "run --resume: run %lld read '%s': give --bench",
+					       resume_id, run.device_id);
+				goto out;
+			}
+			device_id = run.device_id;
+		} else {
+			manual = true;
+		}
+		snprintf(dut.id, sizeof(dut.id), "%s", run.instrument_id);
+		printf("Resuming run %lld: %s, %s, mode %s\n", resume_id, run.instrument_id,
+		       run.procedure_title, run.mode);
+	} else {
+		err = cal_db_instrument_get(&dut, db, instr_id);
+		if (err) {
+			rc = cli_fail(err, NULL);
+			goto out;
+		}
+		printf("Verification of %s (%s %s %s, serial %s), %s, mode %s\n", dut.id,
+		       dut.manufacturer, dut.type, dut.model, dut.serial, proc->title, mode);
+	}
+	if (!manual) {
+		err = open_device(&dev, &bench, bench_path, device_id);
+		if (err) {
+			rc = cli_fail(err, NULL);
+			goto out;
+		}
+		printf("Reading %s on %s\n", dev->id, cal_transport_describe(dev->tr));
+	} else {
+		printf("Indications are typed by the operator\n");
+	}
+	fflush(stdout);
+	p.db = db;
+	p.proc = proc;
+	p.dut = &dut;
+	p.mode = mode ? mode : "";
+	p.operator_name = operator_name ? operator_name : getenv("USER");
+	p.bench_path = manual ? NULL : bench_path;
+	p.dev = dev;
+	p.op = &term_op_ops;
+	p.op_ctx = &t;
+	p.stop_flag = cli->stop_flag;
+	if (resume)
+		err = cal_run_resume(&o, &p, resume_id);
+	else
+		err = cal_run_start(&o, &p);
+	if (t.live_shown)
+		putchar('\n');
+	rc = report(cli, db, &o, err, p.bench_path);
+out:
+	cal_dev_close(dev);
+	cal_bench_free(bench);
+	cal_answers_free(answers);
+	cal_procedure_free(proc);
+	cal_db_close(db);
+	return rc;
+}
+
+int cmd_runs(struct cli *cli, int argc, char **argv)
+{
+	const char *instr = NULL;
+	bool json = false;
+	const struct cli_opt opts[] = { { "instrument", true, &instr, NULL },
+					{ "json", false, NULL, &json },
+					{ NULL, false, NULL, NULL } };
+	const char *pos[1];
+	struct cal_db *db = NULL;
+	struct cal_run *runs = NULL;
+	size_t n = 0;
+	int npos, rc, err;
+
+	rc = cli_parse(argc, argv, 1, opts, pos, 0, &npos, "runs");
+	if (rc)
+		return rc;
+	rc = cli_open_db(&db, cli);
+	if (rc)
+		return rc;
+	err = cal_db_run_list(&runs, &n, db, instr ? instr : "");
+	if (err) {
+		cal_db_close(db);
+		return cli_fail(err, NULL);
+	}
+	if (json)
+		fputs("[", stdout);
+	for (size_t i = 0; i < n; i++) {
+		const struct cal_run *r = &runs[i];
+
+		if (json) {
+			printf("%s{\"run\": %lld, \"instrument\": ", i ? ", " : "",
+			       (long long)r->id);
+			cli_json_str(stdout, r->instrument_id);
+			fputs(", \"procedure\": ", stdout);
+			cli_json_str(stdout, r->procedure_id);
+			fputs(", \"mode\": ", stdout);
+			cli_json_str(stdout, r->mode);
+			fputs(", \"status\": ", stdout);
+			cli_json_str(stdout, cal_run_status_name(r->status));
+			fputs(", \"verdict\": ", stdout);
+			cli_json_str(stdout, r->verdict);
+			fputs(", \"started_at\": ", stdout);
+			cli_json_str(stdout, r->started_at);
+			fputs(", \"note\": ", stdout);
+			cli_json_str(stdout, r->fail_reason);
+			fputs("}", stdout);
+		} else {
+			printf("%-5lld %-12s %-20s %-12s %-11s %-5s %s\n", (long long)r->id,
+			       r->instrument_id, r->started_at, r->mode,
+			       cal_run_status_name(r->status), r->verdict[0] ? r->verdict : "-",
+			       r->fail_reason);
+		}
+	}
+	if (json)
+		fputs("]\n", stdout);
+	free(runs);
+	cal_db_close(db);
+	return CLI_OK;
+}

@@ -1,0 +1,202 @@
+/*
+ * calbench: calibration bench software. Command dispatch, global options,
+ * signals. See `calbench help` and README.md.
+ */
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cal/error.h"
+#include "cal/log.h"
+#include "cli.h"
+
+#ifndef CALBENCH_VERSION
+#define CALBENCH_VERSION "0.0.0"
+#endif
+
+static volatile int g_stop;
+
+static void on_signal(int sig)
+{
+	if (g_stop) {
+		/* Second Ctrl-C: leave now. The database is consistent after every commit. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	g_stop = 1;
+}
+
+static void log_to_stderr(enum cal_log_level level, const char *msg, void *payload)
+{
+	fprintf(stderr, "%s\n", msg);
+}
+
+static const char usage_text[] =
+	"usage: calbench [--db PATH] [-v] COMMAND [ARGS]\n"
+	"\n"
+	"Bench\n"
+	"  demo                          simulated balance, a PASS and a FAIL verification\n"
+	"  sim balance [options]         run a simulated MT-SICS balance (pty or TCP)\n"
+	"  ports                         list serial ports\n"
+	"  bench check --bench FILE      identify every instrument of a bench, one reading each\n"
+	"  read --bench FILE ID [--json] one reading from a bench instrument\n"
+	"Registers\n"
+	"  instrument add|list|show      instruments under test (show: history, pass/fail)\n"
+	"  standard add|list|show        reference standards (weights)\n"
+	"Runs and documents\n"
+	"  run --bench FILE --procedure FILE --instrument ID --mode MODE [--operator NAME]\n"
+	"      [--answers FILE] [--manual]          run a verification\n"
+	"  run --resume RUN [--bench FILE] [--answers FILE]   continue an interrupted run\n"
+	"  runs [--instrument ID]        list runs\n"
+	"  cert show NO [--json]         print a certificate or failure record\n"
+	"  verify NO [--json]            what an inspector gets for a certificate number\n"
+	"\n"
+	"Database: --db PATH, else $CALBENCH_DB, else ./calbench.db\n"
+	"Exit codes: 0 ok (run: PASS; verify: valid), 1 error, 2 run verdict FAIL,\n"
+	"  3 run interrupted (resumable), 4 run refused, 64 usage;\n"
+	"  verify: 11 expired, 12 revoked, 13 failure record, 14 unknown number.\n"
+	"Help on one command: calbench help COMMAND\n";
+
+struct command {
+	const char *name;
+	cli_cmd_fn fn;
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "demo", cmd_demo,
+	  "calbench demo [--db PATH] [--keep]\n"
+	  "  Starts a simulated MT-SICS balance on a pseudo-terminal, registers a demo\n"
+	  "  instrument and weight set, runs a verification that passes, another on a\n"
+	  "  balance whose errors exceed the MPE (fails), and verifies both numbers.\n"
+	  "  Default database: calbench-demo.db in the current directory (recreated).\n" },
+	{ "sim", cmd_sim,
+	  "calbench sim balance [--listen tcp:HOST:PORT] [--link PATH] [--max G] [--d G]\n"
+	  "    [--noise G] [--settle-ms MS] [--drift G_PER_MIN] [--profile LOAD:ERR,...]\n"
+	  "    [--serial SN] [--model TEXT] [--seed N]\n"
+	  "  Serves MT-SICS (S, SI, Z, T, @, I2, I4...) on a new pseudo-terminal (its path\n"
+	  "  is printed; --link makes a symlink to it) or on TCP, until interrupted.\n"
+	  "  Commands on stdin: load <g>, fault drop|garble|es|el [n], fault late [n] <ms>,\n"
+	  "  fault close, profile <load:err,...>|none, noise <g>, drift <g/min>, status, help.\n" },
+	{ "ports", cmd_ports, "calbench ports [--json]\n  Serial ports seen by libserialport.\n" },
+	{ "bench", cmd_bench,
+	  "calbench bench check --bench FILE\n"
+	  "  Opens every instrument of the bench, identifies it and shows one reading.\n"
+	  "  Exit 1 when any instrument does not answer.\n" },
+	{ "read", cmd_read,
+	  "calbench read --bench FILE ID [--json] [--now] [--timeout S]\n"
+	  "  One reading, waiting for stability up to --timeout (default 10 s);\n"
+	  "  --now takes the current value, stable or not.\n" },
+	{ "instrument", cmd_instrument,
+	  "calbench instrument add --id ID --type T --serial SN --class III --unit g --max N\n"
+	  "    --e N [--d N] [--min N] [--manufacturer M] [--model M] [--owner O]\n"
+	  "    [--interval MONTHS]     or: calbench instrument add --file FILE.yaml\n"
+	  "calbench instrument list [--json]\n"
+	  "calbench instrument show ID [--json]   register data, history, pass/fail counts\n" },
+	{ "standard", cmd_standard,
+	  "calbench standard add --id W1 --class M1 --nominal 10kg [--correction 0.1g]\n"
+	  "    [--u 0.2g] [--k 2] [--cert NO] --due YYYY-MM-DD [--description TEXT]\n"
+	  "    or: calbench standard add --file FILE.yaml (a list under 'standards:')\n"
+	  "calbench standard list [--json]\ncalbench standard show ID [--json]\n" },
+	{ "run", cmd_run,
+	  "calbench run --bench FILE --procedure FILE --instrument ID\n"
+	  "    --mode initial|periodic|after-repair [--device BENCH_ID] [--operator NAME]\n"
+	  "    [--answers FILE] [--manual]\n"
+	  "calbench run --resume RUN [--bench FILE] [--answers FILE]\n"
+	  "  Runs a procedure. The reading comes from the bench instrument (--device, or\n"
+	  "  the bench's only instrument); --manual asks for indications instead.\n"
+	  "  Answers file: one answer per line, 'ok' (or empty) confirms an instruction,\n"
+	  "  a number is a typed indication, 'quit' stops; '#' starts a comment.\n"
+	  "  Exit: 0 PASS, 2 FAIL, 3 interrupted, 4 refused, 1 error.\n" },
+	{ "runs", cmd_runs, "calbench runs [--instrument ID] [--json]\n" },
+	{ "cert", cmd_cert, "calbench cert show NO [--json]\n" },
+	{ "verify", cmd_verify,
+	  "calbench verify NO [--json]\n"
+	  "  Exit 0 valid, 11 expired, 12 revoked, 13 failure record, 14 unknown.\n" },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int help(const char *name)
+{
+	const struct command *c = name ? find_command(name) : NULL;
+
+	if (name && !c)
+		return cli_usage(NULL, "help: unknown command '%s'", name);
+	fputs(c ? c->help : usage_text, stdout);
+	return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	const struct command *c;
+	struct sigaction sa;
+	const char *env;
+	int i = 1;
+
+	/* Numbers are parsed and printed locale-independently; only text follows the locale. */
+	setlocale(LC_CTYPE, "");
+	memset(&cli, 0, sizeof(cli));
+	cli.argv0 = argv[0];
+	cli.stop_flag = &g_stop;
+	cli.is_tty = isatty(STDOUT_FILENO);
+	env = getenv("CALBENCH_DB");
+	cli.db_path = env && env[0] ? env : "calbench.db";
+	cli.db_given = env && env[0];
+	cal_log_set_sink(log_to_stderr, NULL);
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--db") == 0 && i + 1 < argc) {
+			cli.db_path = argv[++i];
+			cli.db_given = true;
+		} else if (strncmp(a, "--db=", 5) == 0) {
+			cli.db_path = a + 5;
+			cli.db_given = true;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			cli.verbose = true;
+			cal_log_set_level(cal_log_get_level() < CAL_LOG_INFO ? CAL_LOG_INFO
+									     : CAL_LOG_DBG);
+		} else if (strcmp(a, "--version") == 0) {
+			printf("calbench %s\n", CALBENCH_VERSION);
+			return CLI_OK;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			return help(NULL);
+		} else {
+			return cli_usage(NULL, "unknown option '%s'", a);
+		}
+	}
+	if (i >= argc) {
+		fputs(usage_text, stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[i], "help") == 0)
+		return help(i + 1 < argc ? argv[i + 1] : NULL);
+	c = find_command(argv[i]);
+	if (!c)
+		return cli_usage(NULL, "unknown command '%s'", argv[i]);
+	for (int k = i + 1; k < argc; k++)
+		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0)
+			return help(c->name);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	return c->fn(&cli, argc - i, argv + i);
+}
