@@ -59,7 +59,8 @@ static int term_instruct(void *ctx, const struct cal_step_info *step, const char
 		fflush(stdout);
 		return t->delegate->instruct(t->delegate_ctx, step, text);
 	}
-	printf("%s, then press Enter (q to stop) ", text);
+	/* On a pipe the prompt is a whole line, so a script can react to it. */
+	printf("%s, then press Enter (q to stop)%s", text, t->interactive ? " " : "\n");
 	return read_line(t, line, sizeof(line));
 }
 
@@ -82,7 +83,7 @@ static int term_ask_value(void *ctx, const struct cal_step_info *step, const cha
 		return err;
 	}
 	for (int attempt = 0;; attempt++) {
-		printf("        %s: ", prompt);
+		printf("        %s:%s", prompt, t->interactive ? " " : "\n");
 		err = read_line(t, line, sizeof(line));
 		if (err)
 			return err;

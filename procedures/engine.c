@@ -275,14 +275,14 @@ static int run_point(struct engine *e, size_t i)
 			return cal_error_set(CAL_ERR_INTERRUPTED, "stopped by the operator");
 		err = take_reading(&rd, e, &step);
 		if (err && err != CAL_ERR_RANGE)
-			return cal_error_prefix(err, "%s %s", r.test, r.label);
+			return cal_error_prefix(err, "%s %s: ", r.test, r.label);
 		if (p->dev)
 			snprintf(source, sizeof(source), "device:%s", p->dev->id);
 		else
 			snprintf(source, sizeof(source), "operator");
 		/* Commit the reading before anything is judged. */
 		if (cal_db_reading_add(&rid, p->db, e->run_id, pt->seq, source, &rd))
-			return cal_error_prefix(CAL_ERR_DB, "%s %s", r.test, r.label);
+			return cal_error_prefix(CAL_ERR_DB, "%s %s: ", r.test, r.label);
 		r.reading_id = rid;
 		to_dut_unit(&r.indication, &r.decimals, e, &rd);
 		r.error = r.indication - r.ref;
