@@ -40,7 +40,7 @@
 #define RUN_COLS                                                                                   \
 	"id, instrument_id, procedure_id, procedure_title, method, procedure_sha256, "             \
 	"procedure_path, bench_path, device_id, mode, operator_name, status, verdict, "            \
-	"fail_reason, started_at, finished_at, pid, dut_model, dut_serial"
+	"fail_reason, started_at, finished_at, pid, dut_model, dut_serial, status_reason"
 
 static int run_from_row(struct cal_run *o, sqlite3_stmt *st)
 {
@@ -63,6 +63,7 @@ static int run_from_row(struct cal_run *o, sqlite3_stmt *st)
 	o->pid = sqlite3_column_int(st, 16);
 	db_col_text(o->dut_model, sizeof(o->dut_model), st, 17);
 	db_col_text(o->dut_serial, sizeof(o->dut_serial), st, 18);
+	db_col_text(o->status_reason, sizeof(o->status_reason), st, 19);
 	return db_status_parse(&o->status, (const char *)sqlite3_column_text(st, 11));
 }
 

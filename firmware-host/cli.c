@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cal/error.h"
 #include "cal/log.h"
@@ -47,10 +48,17 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
-int cli_open_db(struct cal_db **out, struct cli *cli)
+int cli_open_db(struct cal_db **out, struct cli *cli, bool create)
 {
 	size_t n = 0;
-	int err = cal_db_open(out, cli->db_path);
+	int err;
+
+	*out = NULL;
+	if (!create && strcmp(cli->db_path, ":memory:") != 0 && access(cli->db_path, F_OK) != 0) {
+		cli_err("no database at %s (give --db PATH or set CALBENCH_DB)", cli->db_path);
+		return CLI_ERROR;
+	}
+	err = cal_db_open(out, cli->db_path);
 
 	if (err)
 		return cli_fail(err, cli->db_path);

@@ -59,8 +59,12 @@ int cli_fail(int err, const char *what);
 /* Usage error: message + hint; returns CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Open the database (recovering runs left RUNNING by a dead process). */
-int cli_open_db(struct cal_db **out, struct cli *cli);
+/*
+ * Open the database (recovering runs left RUNNING by a dead process).
+ * !@create: a missing file is an error ("no database at PATH"), so that a
+ * lookup in the wrong directory does not answer from a new, empty database.
+ */
+int cli_open_db(struct cal_db **out, struct cli *cli, bool create);
 
 /* JSON output: a string with escapes, quoted. */
 void cli_json_str(FILE *f, const char *s);

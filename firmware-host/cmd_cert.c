@@ -196,7 +196,7 @@ int cmd_cert(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (npos != 2 || strcmp(pos[0], "show") != 0)
 		return cli_usage("cert", "cert: expected 'show NUMBER'");
-	rc = cli_open_db(&db, cli);
+	rc = cli_open_db(&db, cli, false);
 	if (rc)
 		return rc;
 	rc = show(cli, db, pos[1], json);
@@ -253,7 +253,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (npos != 1)
 		return cli_usage("verify", "verify: which certificate number?");
-	rc = cli_open_db(&db, cli);
+	rc = cli_open_db(&db, cli, false);
 	if (rc)
 		return rc;
 	err = lookup(&v, db, pos[0]);

@@ -214,7 +214,7 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 	err = cal_procedure_load(&proc, proc_path);
 	if (err)
 		return cli_fail(err, "demo");
-	rc = cli_open_db(&db, cli);
+	rc = cli_open_db(&db, cli, true);
 	if (rc)
 		goto out;
 	printf("calbench demo: verification of two balances per OIML R 76-1 on simulated "

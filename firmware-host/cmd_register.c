@@ -305,7 +305,7 @@ static int add_command(struct cli *cli, int argc, char **argv, const char *cmd,
 					 "%s add: give fields either as flags or in --file, "
 					 "not both",
 					 cmd);
-	rc = cli_open_db(&db, cli);
+	rc = cli_open_db(&db, cli, true);
 	if (rc)
 		return rc;
 	if (file) {
@@ -492,7 +492,7 @@ int cmd_instrument(struct cli *cli, int argc, char **argv)
 		return cli_usage("instrument", "instrument show: which instrument id?");
 	if (strcmp(sub, "list") == 0 && npos != 0)
 		return cli_usage("instrument", "instrument list: takes no id");
-	rc = cli_open_db(&db, cli);
+	rc = cli_open_db(&db, cli, false);
 	if (rc)
 		return rc;
 	if (strcmp(sub, "show") == 0) {
@@ -638,7 +638,7 @@ int cmd_standard(struct cli *cli, int argc, char **argv)
 		return cli_usage("standard", "standard show: which standard id?");
 	if (strcmp(sub, "list") == 0 && npos != 0)
 		return cli_usage("standard", "standard list: takes no id");
-	rc = cli_open_db(&db, cli);
+	rc = cli_open_db(&db, cli, false);
 	if (rc)
 		return rc;
 	if (strcmp(sub, "show") == 0) {

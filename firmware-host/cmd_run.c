@@ -149,7 +149,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = cli_open_db(&db, cli);
+	rc = cli_open_db(&db, cli, true);
 	if (rc)
 		goto out;
 	if (resume) {
@@ -238,7 +238,7 @@ int cmd_runs(struct cli *cli, int argc, char **argv)
 	rc = cli_parse(argc, argv, 1, opts, pos, 0, &npos, "runs");
 	if (rc)
 		return rc;
-	rc = cli_open_db(&db, cli);
+	rc = cli_open_db(&db, cli, false);
 	if (rc)
 		return rc;
 	err = cal_db_run_list(&runs, &n, db, instr ? instr : "");
@@ -248,6 +248,9 @@ int cmd_runs(struct cli *cli, int argc, char **argv)
 	}
 	if (json)
 		fputs("[", stdout);
+	else if (n)
+		printf("%-5s %-12s %-20s %-12s %-11s %-5s %s\n", "run", "instrument", "started",
+		       "mode", "status", "verd.", "reason");
 	for (size_t i = 0; i < n; i++) {
 		const struct cal_run *r = &runs[i];
 
@@ -265,14 +268,18 @@ int cmd_runs(struct cli *cli, int argc, char **argv)
 			cli_json_str(stdout, r->verdict);
 			fputs(", \"started_at\": ", stdout);
 			cli_json_str(stdout, r->started_at);
-			fputs(", \"note\": ", stdout);
+			fputs(", \"fail_reason\": ", stdout);
 			cli_json_str(stdout, r->fail_reason);
+			fputs(", \"status_reason\": ", stdout);
+			cli_json_str(stdout, r->status_reason);
 			fputs("}", stdout);
 		} else {
 			printf("%-5lld %-12s %-20s %-12s %-11s %-5s %s\n", (long long)r->id,
 			       r->instrument_id, r->started_at, r->mode,
 			       cal_run_status_name(r->status), r->verdict[0] ? r->verdict : "-",
-			       r->fail_reason);
+			       r->fail_reason[0]		  ? r->fail_reason
+			       : r->status == CAL_RUN_INTERRUPTED ? r->status_reason
+								  : "");
 		}
 	}
 	if (json)

@@ -137,6 +137,7 @@ struct cal_run {
 	int pid;		   /* process running it, while running */
 	char dut_model[96];	   /* as identified over the interface */
 	char dut_serial[64];
+	char status_reason[256];   /* why it was last interrupted or aborted ("" if never) */
 };
 
 /*
