@@ -49,6 +49,7 @@ int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
 int cmd_cert(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
+int cmd_setting(struct cli *cli, int argc, char **argv);
 
 /* ---- helpers (cli.c) ------------------------------------------------------ */
 

@@ -54,6 +54,7 @@ static const char usage_text[] =
 	"  runs [--instrument ID]        list runs\n"
 	"  cert show NO [--json]         print a certificate or failure record\n"
 	"  verify NO [--json]            what an inspector gets for a certificate number\n"
+	"  setting list|get|set          centre settings (certificate number pattern)\n"
 	"\n"
 	"Database: --db PATH, else $CALBENCH_DB, else ./calbench.db\n"
 	"Exit codes: 0 ok (run: PASS; verify: valid), 1 error, 2 run verdict FAIL,\n"
@@ -117,6 +118,9 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify,
 	  "calbench verify NO [--json]\n"
 	  "  Exit 0 valid, 11 expired, 12 revoked, 13 failure record, 14 unknown.\n" },
+	{ "setting", cmd_setting,
+	  "calbench setting list\ncalbench setting get KEY\ncalbench setting set KEY VALUE\n"
+	  "  e.g. calbench setting set cert.number_pattern 'QNg-{YYYY}-{SEQ:5}'\n" },
 };
 
 static const struct command *find_command(const char *name)

@@ -1,0 +1,82 @@
+/*
+ * calbench setting get|set KEY [VALUE]: the centre's settings stored in the
+ * database, e.g. the certificate number pattern.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cal/error.h"
+#include "cli.h"
+
+/* Settings calbench knows; others are refused so a typo is not silently stored. */
+static const struct {
+	const char *key;
+	const char *dflt;
+	const char *help;
+} known[] = {
+	{ "cert.number_pattern", "CB-{YYYY}-{SEQ:6}",
+	  "certificate and failure-record numbers: {YYYY} or {YY}, {SEQ} or {SEQ:n} (one "
+	  "sequence per year)" },
+};
+
+static int find(const char *key)
+{
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(known[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+int cmd_setting(struct cli *cli, int argc, char **argv)
+{
+	const char *pos[3];
+	struct cal_db *db = NULL;
+	char value[256];
+	int npos, rc, k, err;
+
+	rc = cli_parse(argc, argv, 1, NULL, pos, 3, &npos, "setting");
+	if (rc)
+		return rc;
+	if (npos == 1 && strcmp(pos[0], "list") == 0) {
+		rc = cli_open_db(&db, cli, false);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+			if (cal_db_setting_get(value, sizeof(value), db, known[i].key))
+				snprintf(value, sizeof(value), "%s (default)", known[i].dflt);
+			printf("%-22s %s\n%-22s   %s\n", known[i].key, value, "", known[i].help);
+		}
+		cal_error_clear();
+		cal_db_close(db);
+		return CLI_OK;
+	}
+	if (npos < 2 || (strcmp(pos[0], "get") == 0 && npos != 2) ||
+	    (strcmp(pos[0], "set") == 0 && npos != 3) ||
+	    (strcmp(pos[0], "get") && strcmp(pos[0], "set")))
+		return cli_usage("setting", "setting: expected list, get KEY or set KEY VALUE");
+	k = find(pos[1]);
+	if (k < 0)
+		return cli_usage("setting",
+				 "setting: unknown key '%s' (see: calbench setting list)", pos[1]);
+	if (strcmp(pos[0], "set") == 0 && strcmp(pos[1], "cert.number_pattern") == 0 &&
+	    cal_db_format_number(value, sizeof(value), pos[2], 2026, 1))
+		return cli_fail(CAL_ERR_ARG, "cert.number_pattern");
+	rc = cli_open_db(&db, cli, strcmp(pos[0], "set") == 0);
+	if (rc)
+		return rc;
+	if (strcmp(pos[0], "set") == 0) {
+		err = cal_db_setting_set(db, pos[1], pos[2]);
+		if (!err)
+			printf("%s = %s (next number like %s)\n", pos[1], pos[2], value);
+	} else {
+		err = cal_db_setting_get(value, sizeof(value), db, pos[1]);
+		if (err == CAL_ERR_NOTFOUND) {
+			snprintf(value, sizeof(value), "%s", known[k].dflt);
+			err = CAL_OK;
+		}
+		if (!err)
+			printf("%s\n", value);
+	}
+	cal_db_close(db);
+	return err ? cli_fail(err, NULL) : CLI_OK;
+}
