@@ -29,7 +29,7 @@ enum cli_exit {
 struct cli {
 	const char *argv0;
 	const char *db_path; /* --db, $CALBENCH_DB, ./calbench.db */
-	bool db_given;	     /* --db or $CALBENCH_DB was given */
+	bool db_given;	     /* --db was given on the command line */
 	bool json;
 	bool verbose;
 	bool is_tty; /* stdout is a terminal */

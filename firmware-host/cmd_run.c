@@ -41,6 +41,7 @@ static int open_device(struct cal_device **dev, struct cal_bench **bench, const 
 static int report(struct cli *cli, struct cal_db *db, const struct cal_run_outcome *o, int err,
 		  const char *bench_path)
 {
+	struct cal_run run;
 	struct cal_result *r = NULL;
 	size_t n = 0;
 
@@ -60,13 +61,20 @@ static int report(struct cli *cli, struct cal_db *db, const struct cal_run_outco
 		return strcmp(o->verdict, "PASS") == 0 ? CLI_OK : CLI_FAIL;
 	}
 	if (o->run_id) {
-		cli_err("run %lld interrupted: %s", (long long)o->run_id, cal_error_last());
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", cal_error_last());
+		cli_err("run %lld interrupted: %s", (long long)o->run_id, why);
 		fprintf(stderr,
 			"calbench: every reading so far is kept; continue with: calbench run "
 			"--resume %lld%s%s\n",
 			(long long)o->run_id, bench_path ? " --bench " : "",
 			bench_path ? bench_path : "");
-		return err == CAL_ERR_INTERRUPTED ? CLI_INTERRUPTED : CLI_ERROR;
+		/* Left interrupted (Ctrl-C, lost link, answers ran out): resumable. */
+		if (cal_db_run_get(&run, db, o->run_id) == CAL_OK &&
+		    run.status == CAL_RUN_INTERRUPTED)
+			return CLI_INTERRUPTED;
+		return CLI_ERROR;
 	}
 	cli_fail(err, "run refused");
 	return (err == CAL_ERR_REFUSED || err == CAL_ERR_CONFIG) ? CLI_REFUSED : CLI_ERROR;
@@ -98,6 +106,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	struct cal_instrument dut;
 	struct cal_run_params p;
 	struct cal_run_outcome o;
+	struct cal_run run; /* resumed run: bench_path and device_id point into it */
 	struct term_op t;
 	long long resume_id = 0;
 	int npos, rc, err;
@@ -153,8 +162,6 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	if (rc)
 		goto out;
 	if (resume) {
-		struct cal_run run;
-
 		err = cal_db_run_get(&run, db, resume_id);
 		if (err) {
 			rc = cli_fail(err, NULL);

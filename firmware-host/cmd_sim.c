@@ -104,6 +104,8 @@ int cmd_sim(struct cli *cli, int argc, char **argv)
 			return CLI_ERROR;
 		}
 	}
+	/* Unbuffered: poll() sees every control line, even several in one write. */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	printf("%s\n", where);
 	if (link_path && !listen)
 		printf("linked: %s -> %s\n", link_path, where);

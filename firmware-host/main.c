@@ -27,7 +27,7 @@ static void on_signal(int sig)
 		raise(sig);
 		return;
 	}
-	g_stop = 1;
+	g_stop = sig; /* which signal, for the message */
 }
 
 static void log_to_stderr(enum cal_log_level level, const char *msg, void *payload)
@@ -70,11 +70,13 @@ struct command {
 
 static const struct command commands[] = {
 	{ "demo", cmd_demo,
-	  "calbench demo [--db PATH] [--keep]\n"
+	  "calbench [--db PATH] demo\n"
 	  "  Starts a simulated MT-SICS balance on a pseudo-terminal, registers a demo\n"
 	  "  instrument and weight set, runs a verification that passes, another on a\n"
 	  "  balance whose errors exceed the MPE (fails), and verifies both numbers.\n"
-	  "  Default database: calbench-demo.db in the current directory (recreated).\n" },
+	  "  Database: calbench-demo.db in the current directory (recreated each time;\n"
+	  "  $CALBENCH_DB is ignored so a lab database never gets demo records), or the\n"
+	  "  one given with calbench --db PATH demo.\n" },
 	{ "sim", cmd_sim,
 	  "calbench sim balance [--listen tcp:HOST:PORT] [--link PATH] [--max G] [--d G]\n"
 	  "    [--noise G] [--settle-ms MS] [--drift G_PER_MIN] [--profile LOAD:ERR,...]\n"
@@ -157,7 +159,6 @@ int main(int argc, char **argv)
 	cli.is_tty = isatty(STDOUT_FILENO);
 	env = getenv("CALBENCH_DB");
 	cli.db_path = env && env[0] ? env : "calbench.db";
-	cli.db_given = env && env[0];
 	cal_log_set_sink(log_to_stderr, NULL);
 
 	for (; i < argc && argv[i][0] == '-'; i++) {

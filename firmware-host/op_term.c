@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,10 +32,14 @@ static int read_line(struct term_op *t, char *buf, size_t size)
 {
 	fflush(stdout);
 	errno = 0;
-	if (!fgets(buf, (int)size, t->in) || *t->cli->stop_flag)
+	if (!fgets(buf, (int)size, t->in) || *t->cli->stop_flag) {
+		int sig = *t->cli->stop_flag;
+
 		return cal_error_set(CAL_ERR_INTERRUPTED, "%s",
-				     *t->cli->stop_flag ? "stopped by the operator (Ctrl-C)"
-							: "no more input from the operator");
+				     sig == SIGINT ? "stopped by the operator (Ctrl-C)"
+				     : sig	   ? "stopped by a signal (SIGTERM)"
+						   : "no more input from the operator");
+	}
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (strcmp(buf, "q") == 0 || strcmp(buf, "quit") == 0)
 		return cal_error_set(CAL_ERR_INTERRUPTED, "stopped by the operator");

@@ -156,7 +156,8 @@ static int ans_ask_value(void *ctx, const struct cal_step_info *step, const char
 	if (err)
 		return err;
 	if (cal_num_parse_str(value, decimals, a->text))
-		return cal_error_set(CAL_ERR_CONFIG, "%s:%d: expected a number for \"%s\", found '%s'",
+		return cal_error_set(CAL_ERR_CONFIG,
+				     "%s:%d: expected a number for \"%s\", found '%s'",
 				     ((struct cal_answers *)ctx)->name, a->line, prompt, a->text);
 	return CAL_OK;
 }

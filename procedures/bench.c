@@ -20,8 +20,9 @@
 static int parse_instr(struct cal_bench_instr *bi, struct fy_node *m, const char *name,
 		       const struct cal_bench *b, size_t index)
 {
-	static const char *const known[] = { "id", "driver", "port", "serial", "description",
-					     NULL };
+	static const char *const known[] = {
+		"id", "driver", "port", "serial", "description", NULL
+	};
 	char where[96];
 	char serial[64] = "";
 	struct fy_node *n;
@@ -30,8 +31,9 @@ static int parse_instr(struct cal_bench_instr *bi, struct fy_node *m, const char
 
 	snprintf(where, sizeof(where), "instruments[%zu]", index);
 	if (!fy_node_is_mapping(m))
-		return cal_error_set(CAL_ERR_CONFIG, "%s:%d: %s must be a mapping (id, driver, port)",
-				     name, yamlx_line(m), where);
+		return cal_error_set(CAL_ERR_CONFIG,
+				     "%s:%d: %s must be a mapping (id, driver, port)", name,
+				     yamlx_line(m), where);
 	bi->line = yamlx_line(m);
 	err = yamlx_known_keys(m, known, name, where);
 	if (!err)
@@ -44,9 +46,10 @@ static int parse_instr(struct cal_bench_instr *bi, struct fy_node *m, const char
 		return cal_error_set(CAL_ERR_CONFIG, "%s:%d: %s: empty id", name, bi->line, where);
 	for (size_t i = 0; i < index; i++) {
 		if (strcmp(b->instr[i].id, bi->id) == 0)
-			return cal_error_set(CAL_ERR_CONFIG,
-					     "%s:%d: instrument id '%s' is used twice (first on line %d)",
-					     name, yamlx_line(n), bi->id, b->instr[i].line);
+			return cal_error_set(
+				CAL_ERR_CONFIG,
+				"%s:%d: instrument id '%s' is used twice (first on line %d)", name,
+				yamlx_line(n), bi->id, b->instr[i].line);
 	}
 	snprintf(where, sizeof(where), "instrument '%s'", bi->id);
 	err = yamlx_require(&n, m, "driver", name, where);
@@ -62,8 +65,10 @@ static int parse_instr(struct cal_bench_instr *bi, struct fy_node *m, const char
 
 		for (size_t i = 0; i < nd; i++) {
 			if (i)
-				strncat(known_list, ", ", sizeof(known_list) - strlen(known_list) - 1);
-			strncat(known_list, all[i]->name, sizeof(known_list) - strlen(known_list) - 1);
+				strncat(known_list, ", ",
+					sizeof(known_list) - strlen(known_list) - 1);
+			strncat(known_list, all[i]->name,
+				sizeof(known_list) - strlen(known_list) - 1);
 		}
 		return cal_error_set(CAL_ERR_CONFIG, "%s:%d: %s: unknown driver '%s' (known: %s)",
 				     name, yamlx_line(n), where, bi->driver, known_list);
@@ -81,6 +86,14 @@ static int parse_instr(struct cal_bench_instr *bi, struct fy_node *m, const char
 	} else if (drv->default_serial) {
 		snprintf(serial, sizeof(serial), "%s", drv->default_serial);
 	}
+	/*
+	 * The port alone first, so that a bad port is reported on its own line
+	 * and not on the serial: line that follows it.
+	 */
+	err = cal_port_cfg_parse(&bi->port, bi->port_text, NULL);
+	if (err)
+		return cal_error_prefix(CAL_ERR_CONFIG, "%s:%d: %s: ", name,
+					yamlx_line(yamlx_get(m, "port")), where);
 	err = cal_port_cfg_parse(&bi->port, bi->port_text, serial);
 	if (err)
 		return cal_error_prefix(CAL_ERR_CONFIG, "%s:%d: %s: ", name,
@@ -104,9 +117,10 @@ int cal_bench_parse(struct cal_bench **out, const char *text, size_t len, const 
 		return err;
 	root = fy_document_root(doc);
 	if (!fy_node_is_mapping(root)) {
-		err = cal_error_set(CAL_ERR_CONFIG,
-				    "%s:%d: a bench file is a mapping with 'bench' and 'instruments'",
-				    name, yamlx_line(root));
+		err = cal_error_set(
+			CAL_ERR_CONFIG,
+			"%s:%d: a bench file is a mapping with 'bench' and 'instruments'", name,
+			yamlx_line(root));
 		goto out;
 	}
 	err = yamlx_known_keys(root, known, name, "bench file");

@@ -317,12 +317,36 @@ static int run_point(struct engine *e, size_t i)
 	return CAL_OK;
 }
 
+/*
+ * A FAIL result already committed by an earlier session that could not close
+ * the run (killed, power cut, or the document could not be written between
+ * the two commits): the verification ended there, so close it as FAIL now.
+ */
+static int finish_committed_fail(struct engine *e)
+{
+	for (size_t i = 0; i < e->plan.n; i++) {
+		const struct cal_result *r = &e->done[i];
+		char reason[256];
+
+		if (!r->seq || strcmp(r->verdict, "FAIL") != 0)
+			continue;
+		if (e->plan.points[i].summary || !within(r->error, r->mpe, r->ref))
+			fail_reason(reason, sizeof(reason), e, r, e->plan.points[i].summary);
+		else /* judged FAIL although within MPE: the reading was out of range */
+			snprintf(reason, sizeof(reason),
+				 "%s %s at %g %s: the instrument showed overload or underload",
+				 r->test, r->label, r->load, r->unit);
+		return finish(e, "FAIL", reason);
+	}
+	return CAL_OK;
+}
+
 /* Execute points after @last_seq; on error or stop the run is marked interrupted. */
 static int execute(struct engine *e, int last_seq)
 {
-	int err = CAL_OK;
+	int err = finish_committed_fail(e);
 
-	for (size_t i = 0; i < e->plan.n && !e->out->completed; i++) {
+	for (size_t i = 0; i < e->plan.n && !e->out->completed && !err; i++) {
 		if (e->plan.points[i].seq <= last_seq)
 			continue;
 		if (stop_requested(e)) {
@@ -518,10 +542,34 @@ int cal_run_resume(struct cal_run_outcome *out, const struct cal_run_params *p, 
 	if (err)
 		goto cleanup;
 	for (size_t i = 0; i < nres; i++) {
+		const struct cal_plan_point *pt;
+
 		if (res[i].seq < 1 || (size_t)res[i].seq > e.plan.n) {
 			err = cal_error_set(CAL_ERR_STATE,
 					    "run %lld: result %d does not match the procedure plan",
 					    (long long)run_id, res[i].seq);
+			goto cleanup;
+		}
+		/*
+		 * The plan is rebuilt from today's weights: an "about" load (½ Max)
+		 * may now be made up differently. Points already judged must be the
+		 * same points, or the run would mix two plans.
+		 */
+		pt = &e.plan.points[res[i].seq - 1];
+		if (strcmp(res[i].label, pt->label) != 0 ||
+		    strcmp(res[i].test, test_name(pt->test)) != 0 ||
+		    fabs(res[i].load - pt->load) > 1e-9 * fmax(1, fabs(pt->load))) {
+			char was[48], now[48];
+
+			cal_num_format_g(was, sizeof(was), res[i].load);
+			cal_num_format_g(now, sizeof(now), pt->load);
+			err = cal_error_set(CAL_ERR_STATE,
+					    "run %lld: point %d was %s %s at %s %s, the plan now "
+					    "has %s %s at %s %s (weights changed?); it cannot be "
+					    "resumed",
+					    (long long)run_id, res[i].seq, res[i].test,
+					    res[i].label, was, res[i].unit, test_name(pt->test),
+					    pt->label, now, e.plan.unit);
 			goto cleanup;
 		}
 		e.done[res[i].seq - 1] = res[i];

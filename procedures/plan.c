@@ -76,14 +76,32 @@ static void search(struct compose_state *s, size_t pos, double sum)
 	}
 }
 
+/* R 111 class rank, best first; weights without a valid class come last. */
+static int class_rank(const struct cal_standard *w)
+{
+	enum cal_r111_class c;
+
+	return cal_r111_class_parse(&c, w->weight_class) ? 1000 : (int)c;
+}
+
 static int cmp_nominal_desc(const void *a, const void *b, void *base)
 {
 	const struct cal_standard *x = &((const struct cal_standard *)base)[*(const int *)a];
 	const struct cal_standard *y = &((const struct cal_standard *)base)[*(const int *)b];
+	int cx, cy;
 
 	if (x->nominal_kg != y->nominal_kg)
 		return x->nominal_kg > y->nominal_kg ? -1 : 1;
-	/* Better class (smaller uncertainty) first, then by id for a stable order. */
+	/*
+	 * Of equal nominals, the better class first (its MPE is what the 1/3
+	 * rule adds up), then the smaller uncertainty, then by id for a stable
+	 * order. An uncertainty alone would prefer a weight whose U was never
+	 * entered (0).
+	 */
+	cx = class_rank(x);
+	cy = class_rank(y);
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
 	if (x->u_kg != y->u_kg)
 		return x->u_kg < y->u_kg ? -1 : 1;
 	return strcmp(x->id, y->id);
@@ -216,12 +234,12 @@ static int assign_weights(struct builder *b, struct cal_plan_point *pt, double l
 						     "weight %s (%s) is past its calibration due "
 						     "date %s; it is needed for the load %s",
 						     b->all[idx2[i]].id,
-						     b->all[idx2[i]].description[0] ?
-							     b->all[idx2[i]].description :
-							     b->all[idx2[i]].weight_class,
-						     b->all[idx2[i]].due_date[0] ?
-							     b->all[idx2[i]].due_date :
-							     "(none)",
+						     b->all[idx2[i]].description[0]
+							     ? b->all[idx2[i]].description
+							     : b->all[idx2[i]].weight_class,
+						     b->all[idx2[i]].due_date[0]
+							     ? b->all[idx2[i]].due_date
+							     : "(none)",
 						     lt);
 		}
 		return cal_error_set(CAL_ERR_REFUSED,
@@ -259,7 +277,8 @@ static int assign_weights(struct builder *b, struct cal_plan_point *pt, double l
 	pt->load = load;
 	pt->ref = ref_kg / b->unit_si;
 	/* The 1/3 rule is judged against the initial-verification MPE. */
-	err = cal_weights_adequate(&adequate, &sum_mpe, &limit, mpes, n, mpe0, b->p->adequacy_ratio);
+	err = cal_weights_adequate(&adequate, &sum_mpe, &limit, mpes, n, mpe0,
+				   b->p->adequacy_ratio);
 	if (err)
 		return err;
 	if (!adequate) {
@@ -328,6 +347,48 @@ static int resolve_load(double *out, size_t *n_out, struct builder *b,
 	return CAL_OK;
 }
 
+/* @v rounded to 12 significant digits: sums of nominal values without binary noise. */
+static double round_sig12(double v)
+{
+	double p;
+	int k;
+
+	if (v == 0 || !isfinite(v))
+		return v;
+	k = (int)floor(log10(fabs(v))) - 11;
+	if (k >= 0)
+		return v;
+	p = pow(10, -k);
+	return round(v * p) / p;
+}
+
+/*
+ * An "about" load (½ Max, ⅓ Max) is what the weights can make: the largest
+ * sum of nominal values not above the target. The point's load becomes that
+ * sum, so the instruction, the MPE and the adequacy check are for the load
+ * actually placed. When nothing fits, the load is left as asked and
+ * assign_weights() explains the refusal.
+ */
+static int settle_load(struct builder *b, double *load, bool *exact)
+{
+	int idx[CAL_PLAN_MAX_WEIGHTS];
+	double sum_kg = 0;
+	size_t n;
+	int err;
+
+	if (*exact)
+		return CAL_OK;
+	err = cal_weights_compose(idx, &n, CAL_PLAN_MAX_WEIGHTS, b->w, b->n_w, *load * b->unit_si,
+				  false);
+	if (err || n == 0)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		sum_kg += b->w[idx[i]].nominal_kg;
+	*load = round_sig12(sum_kg / b->unit_si);
+	*exact = true;
+	return CAL_OK;
+}
+
 static int plan_weighing(struct builder *b, const struct cal_test_spec *t)
 {
 	double loads[CAL_PROC_MAX_LOADS * 2];
@@ -355,8 +416,21 @@ static int plan_weighing(struct builder *b, const struct cal_test_spec *t)
 						     b->p->path, t->line, lt);
 			}
 			loads[n] = l[j];
-			exact_of[n++] = exact;
+			exact_of[n] = exact;
+			err = settle_load(b, &loads[n], &exact_of[n]);
+			if (err)
+				return err;
+			n++;
 		}
+	}
+	if (n == 0) {
+		char me[64];
+
+		fmt_load(me, sizeof(me), b->dut->max, b->dut->unit);
+		return cal_error_set(CAL_ERR_CONFIG,
+				     "%s:%d: the weighing test has no load below Max %s of "
+				     "instrument %s",
+				     b->p->path, t->line, me, b->dut->id);
 	}
 	/* Ascending and without duplicates (insertion sort of pairs: n <= 32). */
 	for (size_t i = 1; i < n; i++) {
@@ -414,6 +488,9 @@ static int plan_single_load(struct builder *b, const struct cal_test_spec *t)
 	if (nl != 1 || !(l[0] > 0) || l[0] > b->dut->max * (1 + 1e-9))
 		return cal_error_set(CAL_ERR_CONFIG, "%s:%d: the test load is outside 0..Max",
 				     b->p->path, t->line);
+	err = settle_load(b, &l[0], &exact);
+	if (err)
+		return err;
 	if (t->kind == CAL_TEST_ECCENTRICITY) {
 		for (size_t i = 0; i < t->n_positions; i++) {
 			pt = add_point(b, CAL_TEST_ECCENTRICITY);
@@ -467,9 +544,10 @@ int cal_plan_build(struct cal_plan *out, const struct cal_procedure *p,
 				     "(I, II, III, IIII)",
 				     dut->id, dut->accuracy_class);
 	if (!(dut->e > 0) || !(dut->max > 0) || dut->max < dut->e)
-		return cal_error_set(CAL_ERR_CONFIG,
-				     "instrument %s: Max and e must be positive numbers (Max %g, e %g)",
-				     dut->id, dut->max, dut->e);
+		return cal_error_set(
+			CAL_ERR_CONFIG,
+			"instrument %s: Max and e must be positive numbers (Max %g, e %g)", dut->id,
+			dut->max, dut->e);
 	if (cal_unit_parse(&u, dut->unit) || cal_unit_quantity(u) != CAL_Q_MASS)
 		return cal_error_set(CAL_ERR_CONFIG, "instrument %s: '%s' is not a unit of mass",
 				     dut->id, dut->unit);

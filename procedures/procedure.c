@@ -63,9 +63,8 @@ static int parse_load(struct cal_load_spec *out, struct fy_node *n, const char *
 
 static int parse_test(struct cal_test_spec *t, struct fy_node *m, const char *name, size_t index)
 {
-	static const char *const known[] = { "test",	  "title",     "loads",	   "sequence",
-					     "load",	  "positions", "readings", "limit_e",
-					     NULL };
+	static const char *const known[] = { "test",	  "title",    "loads",	 "sequence", "load",
+					     "positions", "readings", "limit_e", NULL };
 	char where[64], kind[32], seq[32];
 	struct fy_node *n, *item;
 	void *it = NULL;
@@ -122,13 +121,12 @@ static int parse_test(struct cal_test_spec *t, struct fy_node *m, const char *na
 		if (err)
 			return err;
 		if (!fy_node_is_sequence(n) || fy_node_sequence_item_count(n) < 1)
-			return cal_error_set(CAL_ERR_CONFIG, "%s:%d: 'loads' must be a list",
-					     name, yamlx_line(n));
+			return cal_error_set(CAL_ERR_CONFIG, "%s:%d: 'loads' must be a list", name,
+					     yamlx_line(n));
 		while ((item = fy_node_sequence_iterate(n, &it))) {
 			if (t->n_loads == CAL_PROC_MAX_LOADS)
-				return cal_error_set(CAL_ERR_CONFIG,
-						     "%s:%d: at most %d loads", name,
-						     yamlx_line(item), CAL_PROC_MAX_LOADS);
+				return cal_error_set(CAL_ERR_CONFIG, "%s:%d: at most %d loads",
+						     name, yamlx_line(item), CAL_PROC_MAX_LOADS);
 			err = parse_load(&t->loads[t->n_loads++], item, name, "loads");
 			if (err)
 				return err;
@@ -142,9 +140,10 @@ static int parse_test(struct cal_test_spec *t, struct fy_node *m, const char *na
 			if (strcmp(seq, "up") == 0)
 				t->up_down = false;
 			else if (strcmp(seq, "up-down") != 0)
-				return cal_error_set(CAL_ERR_CONFIG,
-						     "%s:%d: sequence must be 'up' or 'up-down', not '%s'",
-						     name, yamlx_line(n), seq);
+				return cal_error_set(
+					CAL_ERR_CONFIG,
+					"%s:%d: sequence must be 'up' or 'up-down', not '%s'", name,
+					yamlx_line(n), seq);
 		}
 		break;
 	case CAL_TEST_ECCENTRICITY:
@@ -168,10 +167,9 @@ static int parse_test(struct cal_test_spec *t, struct fy_node *m, const char *na
 						     yamlx_line(n));
 			while ((item = fy_node_sequence_iterate(n, &it))) {
 				if (t->n_positions == CAL_PROC_MAX_POSITIONS)
-					return cal_error_set(CAL_ERR_CONFIG,
-							     "%s:%d: at most %d positions", name,
-							     yamlx_line(item),
-							     CAL_PROC_MAX_POSITIONS);
+					return cal_error_set(
+						CAL_ERR_CONFIG, "%s:%d: at most %d positions", name,
+						yamlx_line(item), CAL_PROC_MAX_POSITIONS);
 				err = yamlx_str(t->positions[t->n_positions++],
 						sizeof(t->positions[0]), item, name, "positions");
 				if (err)
@@ -210,14 +208,14 @@ static int parse_factor(double *out, struct fy_node *factors, const char *mode, 
 
 static int parse_root(struct cal_procedure *p, struct fy_node *root, const char *name)
 {
-	static const char *const known[] = { "procedure",  "title",
-					     "title_vi",   "method",
-					     "instrument_kind", "mpe",
-					     "standards",  "stability_timeout_s",
-					     "tests",	   "description",
-					     NULL };
+	static const char *const known[] = {
+		"procedure",	   "title",	  "title_vi",  "method",
+		"instrument_kind", "mpe",	  "standards", "stability_timeout_s",
+		"tests",	   "description", NULL
+	};
 	static const char *const known_mpe[] = { "rule", "factor", NULL };
 	static const char *const known_std[] = { "kind", "adequacy_ratio", NULL };
+	static const char *const known_factor[] = { "initial", "periodic", "after-repair", NULL };
 	struct fy_node *n, *mpe, *std, *item;
 	char buf[64];
 	void *it = NULL;
@@ -268,7 +266,18 @@ static int parse_root(struct cal_procedure *p, struct fy_node *root, const char 
 	if (strcmp(buf, "oiml-r76") != 0)
 		return cal_error_set(CAL_ERR_CONFIG, "%s:%d: mpe rule '%s' is not known (oiml-r76)",
 				     name, yamlx_line(n), buf);
+	/*
+	 * Factors are per mode. A misspelt mode or a bare number must not be
+	 * ignored silently: that would judge the run with factor 1.
+	 */
 	n = yamlx_get(mpe, "factor");
+	if (n && !fy_node_is_mapping(n))
+		return cal_error_set(CAL_ERR_CONFIG,
+				     "%s:%d: mpe: 'factor' must map modes to factors "
+				     "(initial, periodic, after-repair)",
+				     name, yamlx_line(n));
+	if (n && (err = yamlx_known_keys(n, known_factor, name, "mpe factor")))
+		return err;
 	err = parse_factor(&p->mpe_factor_initial, n, "initial", name);
 	if (!err)
 		err = parse_factor(&p->mpe_factor_periodic, n, "periodic", name);
@@ -282,6 +291,17 @@ static int parse_root(struct cal_procedure *p, struct fy_node *root, const char 
 		err = yamlx_known_keys(std, known_std, name, "standards");
 		if (err)
 			return err;
+		n = yamlx_get(std, "kind");
+		if (n) {
+			err = yamlx_str(buf, sizeof(buf), n, name, "kind");
+			if (err)
+				return err;
+			if (strcmp(buf, "weight") != 0)
+				return cal_error_set(CAL_ERR_CONFIG,
+						     "%s:%d: standards: kind '%s' is not supported "
+						     "(weight)",
+						     name, yamlx_line(n), buf);
+		}
 		n = yamlx_get(std, "adequacy_ratio");
 		if (n) {
 			err = yamlx_num(&p->adequacy_ratio, n, name, "adequacy_ratio");
@@ -295,8 +315,7 @@ static int parse_root(struct cal_procedure *p, struct fy_node *root, const char 
 	}
 	p->stability_timeout_s = 30;
 	n = yamlx_get(root, "stability_timeout_s");
-	if (n && (err = yamlx_int(&p->stability_timeout_s, n, name, "stability_timeout_s", 1,
-				  600)))
+	if (n && (err = yamlx_int(&p->stability_timeout_s, n, name, "stability_timeout_s", 1, 600)))
 		return err;
 	err = yamlx_require(&n, root, "tests", name, "procedure");
 	if (err)
@@ -316,8 +335,7 @@ static int parse_root(struct cal_procedure *p, struct fy_node *root, const char 
 	return CAL_OK;
 }
 
-int cal_procedure_parse(struct cal_procedure **out, const char *text, size_t len,
-			const char *name)
+int cal_procedure_parse(struct cal_procedure **out, const char *text, size_t len, const char *name)
 {
 	struct fy_document *doc = NULL;
 	struct cal_procedure *p;
@@ -387,6 +405,7 @@ int cal_procedure_mpe_factor(double *out, const struct cal_procedure *p, const c
 		*out = p->mpe_factor_after_repair;
 	else
 		return cal_error_set(CAL_ERR_ARG,
-				     "mode '%s' is not one of initial, periodic, after-repair", mode);
+				     "mode '%s' is not one of initial, periodic, after-repair",
+				     mode);
 	return CAL_OK;
 }

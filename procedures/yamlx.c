@@ -3,6 +3,7 @@
  * from the scalar tokens: a collection's line is its first scalar's line.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,9 +92,10 @@ int yamlx_parse(struct fy_document **out, const char *text, size_t len, const ch
 	doc = fy_document_build_from_string(&pcfg, text, len);
 	if (!doc || fy_diag_got_error(diag)) {
 		e = fy_diag_errors_iterate(diag, &it);
+		/* libfyaml's collected errors carry 1-based line and column already. */
 		if (e)
 			err = cal_error_set(CAL_ERR_CONFIG, "%s:%d:%d: YAML syntax error: %s", name,
-					    e->line + 1, e->column + 1, e->msg ? e->msg : "?");
+					    e->line, e->column, e->msg ? e->msg : "?");
 		else
 			err = cal_error_set(CAL_ERR_CONFIG, "%s: not a valid YAML document", name);
 		fy_document_destroy(doc);
@@ -110,9 +112,31 @@ out:
 	return err;
 }
 
+/*
+ * Line of the key under which @n is the value; for an item of a sequence,
+ * that of the sequence's key. 0 when there is none.
+ */
+static int key_line(struct fy_node *n)
+{
+	struct fy_node *parent = fy_node_get_parent(n);
+	struct fy_node_pair *p;
+	void *it = NULL;
+
+	if (parent && fy_node_is_sequence(parent))
+		return key_line(parent);
+	if (!parent || !fy_node_is_mapping(parent))
+		return 0;
+	while ((p = fy_node_mapping_iterate(parent, &it))) {
+		if (fy_node_pair_value(p) == n)
+			return yamlx_line(fy_node_pair_key(p));
+	}
+	return 0;
+}
+
 int yamlx_line(struct fy_node *n)
 {
 	void *it = NULL;
+	int line = 0;
 
 	if (!n)
 		return 0;
@@ -121,17 +145,21 @@ int yamlx_line(struct fy_node *n)
 		struct fy_token *t = fy_node_get_scalar_token(n);
 		const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
 
-		return m ? m->line + 1 : 0;
+		line = m ? m->line + 1 : 0;
+		break;
 	}
 	case FYNT_SEQUENCE:
-		return yamlx_line(fy_node_sequence_iterate(n, &it));
+		line = yamlx_line(fy_node_sequence_iterate(n, &it));
+		break;
 	case FYNT_MAPPING: {
 		struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
 
-		return p ? yamlx_line(fy_node_pair_key(p)) : 0;
+		line = p ? yamlx_line(fy_node_pair_key(p)) : 0;
+		break;
 	}
 	}
-	return 0;
+	/* An empty value or collection has no token of its own: use its key's line. */
+	return line ? line : key_line(n);
 }
 
 int yamlx_str(char *buf, size_t size, struct fy_node *n, const char *name, const char *field)
@@ -183,7 +211,8 @@ int yamlx_int(int *out, struct fy_node *n, const char *name, const char *field, 
 	err = yamlx_num(&v, n, name, field);
 	if (err)
 		return err;
-	if (v != (double)(long)v || v < lo || v > hi)
+	/* Range first: converting a huge double to an integer is undefined. */
+	if (v < lo || v > hi || v != floor(v))
 		return cal_error_set(CAL_ERR_CONFIG,
 				     "%s:%d: field '%s' must be a whole number from %d to %d", name,
 				     yamlx_line(n), field, lo, hi);

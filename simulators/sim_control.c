@@ -100,7 +100,7 @@ static int ctl_fault(struct cal_sim_balance *sim, char **w, int nw)
 		break;
 	case CAL_SIM_FAULT_CLOSE:
 		count = 0; /* now */
-			   /* fall through */
+		__attribute__((fallthrough));
 	default:
 		if (nw > 3)
 			return cal_error_set(CAL_ERR_ARG, "fault %s: expected at most a count",

@@ -52,20 +52,20 @@ void cal_bench_free(struct cal_bench *b);
 /* ---- procedures ------------------------------------------------------------ */
 
 enum cal_test_kind {
-	CAL_TEST_ZERO = 1,	    /* zero-setting accuracy */
-	CAL_TEST_WEIGHING,	    /* increasing and decreasing loads */
-	CAL_TEST_ECCENTRICITY,	    /* off-centre loading */
-	CAL_TEST_REPEATABILITY,	    /* same load, several times */
+	CAL_TEST_ZERO = 1,	/* zero-setting accuracy */
+	CAL_TEST_WEIGHING,	/* increasing and decreasing loads */
+	CAL_TEST_ECCENTRICITY,	/* off-centre loading */
+	CAL_TEST_REPEATABILITY, /* same load, several times */
 };
 
 /* A load named in a procedure, resolved against the instrument. */
 enum cal_load_kind {
-	CAL_LOAD_VALUE = 1,   /* a number in the instrument's unit */
-	CAL_LOAD_MIN,	      /* the instrument's Min */
-	CAL_LOAD_MAX,	      /* Max */
-	CAL_LOAD_HALF_MAX,    /* about ½ Max (largest composable load not above it) */
-	CAL_LOAD_THIRD_MAX,   /* about ⅓ Max */
-	CAL_LOAD_MPE_CHANGE,  /* every load where the MPE band changes, below Max */
+	CAL_LOAD_VALUE = 1,  /* a number in the instrument's unit */
+	CAL_LOAD_MIN,	     /* the instrument's Min */
+	CAL_LOAD_MAX,	     /* Max */
+	CAL_LOAD_HALF_MAX,   /* about ½ Max (largest composable load not above it) */
+	CAL_LOAD_THIRD_MAX,  /* about ⅓ Max */
+	CAL_LOAD_MPE_CHANGE, /* every load where the MPE band changes, below Max */
 };
 
 struct cal_load_spec {
@@ -115,8 +115,7 @@ struct cal_procedure {
 
 /* Load and validate a procedure file; messages name file, line and field. */
 int cal_procedure_load(struct cal_procedure **out, const char *path);
-int cal_procedure_parse(struct cal_procedure **out, const char *text, size_t len,
-			const char *name);
+int cal_procedure_parse(struct cal_procedure **out, const char *text, size_t len, const char *name);
 void cal_procedure_free(struct cal_procedure *p);
 /* MPE factor for a mode ("initial", "periodic", "after-repair"); CAL_ERR_ARG otherwise. */
 int cal_procedure_mpe_factor(double *out, const struct cal_procedure *p, const char *mode);
@@ -130,11 +129,11 @@ void cal_sha256_hex(char out[65], const void *data, size_t len);
 struct cal_plan_point {
 	int seq; /* 1-based, unique in the run */
 	enum cal_test_kind test;
-	char label[64];	    /* "up 3", "position 2 (front left)", "#2" */
-	char position[32];  /* eccentricity position, "" otherwise */
-	double load;	    /* nominal load, instrument unit */
-	double ref;	    /* conventional mass of the weights, instrument unit */
-	double mpe;	    /* |MPE| for this point (mode factor applied), instrument unit */
+	char label[64];	   /* "up 3", "position 2 (front left)", "#2" */
+	char position[32]; /* eccentricity position, "" otherwise */
+	double load;	   /* nominal load, instrument unit */
+	double ref;	   /* conventional mass of the weights, instrument unit */
+	double mpe;	   /* |MPE| for this point (mode factor applied), instrument unit */
 	size_t n_weights;
 	int weights[CAL_PLAN_MAX_WEIGHTS]; /* indices into the standards array */
 	char weights_text[128];		   /* "W3 + W4" */
@@ -172,7 +171,7 @@ int cal_weights_compose(int *idx, size_t *n, size_t max_idx, const struct cal_st
 
 /* What the engine tells the operator side about the current step. */
 struct cal_step_info {
-	size_t k, n;			   /* step k of n (1-based) */
+	size_t k, n;			    /* step k of n (1-based) */
 	const struct cal_plan_point *point; /* NULL for general instructions */
 	const char *unit;
 	const char *test_title;
@@ -223,18 +222,18 @@ struct cal_run_params {
 	const struct cal_instrument *dut;
 	const char *mode;
 	const char *operator_name;
-	const char *bench_path;	    /* for the record, may be NULL */
-	struct cal_device *dev;	    /* NULL: indications typed by the operator */
+	const char *bench_path; /* for the record, may be NULL */
+	struct cal_device *dev; /* NULL: indications typed by the operator */
 	const struct cal_operator_ops *op;
 	void *op_ctx;
 	const struct cal_clock *clock; /* NULL = system clock */
-	volatile int *stop_flag;	/* set by a signal handler: interrupt at the next step */
+	volatile int *stop_flag;       /* set by a signal handler: interrupt at the next step */
 };
 
 struct cal_run_outcome {
 	int64_t run_id;
-	char verdict[8];     /* "PASS"/"FAIL", "" when not completed */
-	char reason[256];    /* why FAIL */
+	char verdict[8];      /* "PASS"/"FAIL", "" when not completed */
+	char reason[256];     /* why FAIL */
 	struct cal_cert cert; /* issued document when completed */
 	bool completed;
 };
