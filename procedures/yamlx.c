@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,50 @@ out:
 	return CAL_OK;
 }
 
+/*
+ * Our files are UTF-8 text without directives. Checked before libfyaml sees
+ * them: libfyaml 0.8 (Debian 12) loops forever on a '%' directive followed by
+ * an invalid byte (found by fuzz_files), and a message naming the line is
+ * clearer than a scanner error anyway.
+ */
+static int check_text(const char *text, size_t len, const char *name)
+{
+	const unsigned char *p = (const unsigned char *)text, *end = p + len;
+	int line = 1;
+	bool bol = true;
+
+	while (p < end) {
+		size_t n = 0;
+
+		if (bol && *p == '%')
+			return cal_error_set(CAL_ERR_CONFIG,
+					     "%s:%d: YAML directives ('%%...') are not supported",
+					     name, line);
+		bol = *p == '\n';
+		if (*p == '\n')
+			line++;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+			n = 1;
+		else if ((*p & 0xf0) == 0xe0)
+			n = 2;
+		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+			n = 3;
+		if (!n || (size_t)(end - p) <= n)
+			goto bad;
+		for (size_t i = 1; i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				goto bad;
+		p += n + 1;
+	}
+	return CAL_OK;
+bad:
+	return cal_error_set(CAL_ERR_CONFIG, "%s:%d: not UTF-8 text (byte 0x%02x)", name, line, *p);
+}
+
 int yamlx_parse(struct fy_document **out, const char *text, size_t len, const char *name)
 {
 	struct fy_diag_cfg dcfg;
@@ -79,6 +124,9 @@ int yamlx_parse(struct fy_document **out, const char *text, size_t len, const ch
 	if (memchr(text, '\0', len))
 		return cal_error_set(CAL_ERR_CONFIG, "%s: contains a NUL byte; not a text file",
 				     name);
+	err = check_text(text, len, name);
+	if (err)
+		return err;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = NULL;
