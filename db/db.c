@@ -354,6 +354,34 @@ static int migrate(struct cal_db *db)
 	return CAL_OK;
 }
 
+/*
+ * Immutability rests on triggers, and plain SQL can DROP TRIGGER. Every open
+ * checks that all the triggers the migrations created are still there, and
+ * refuses a database where one is missing: its records can no longer be
+ * vouched for.
+ */
+static int check_triggers(struct cal_db *db)
+{
+	int64_t have;
+	int expected = 0;
+	int rc;
+
+	for (size_t i = 0; i < cal_db_n_migrations; i++)
+		for (const char *p = cal_db_migrations[i]; (p = strstr(p, "CREATE TRIGGER ")); p++)
+			expected++;
+	rc = query_int(&have, db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'",
+		       "triggers");
+	if (rc)
+		return rc;
+	if (have < expected)
+		return cal_error_set(CAL_ERR_DB,
+				     "%lld of its %d protection triggers are missing: the database "
+				     "was altered outside calbench and its records cannot be "
+				     "vouched for",
+				     (long long)(expected - have), expected);
+	return CAL_OK;
+}
+
 int cal_db_open(struct cal_db **out, const char *path)
 {
 	struct cal_db *db = NULL;
@@ -387,6 +415,8 @@ int cal_db_open(struct cal_db **out, const char *path)
 
 	/* The first read of the file: here a text file fails with NOTADB. */
 	rc = migrate(db);
+	if (rc == CAL_OK)
+		rc = check_triggers(db);
 	if (rc == CAL_OK && !is_memory(path))
 		rc = set_wal(db);
 	if (rc == CAL_OK)
@@ -545,6 +575,7 @@ int cal_db_begin(struct cal_db *db)
 int cal_db_end(struct cal_db *db, int rc)
 {
 	if (sqlite3_get_autocommit(db->h))
-		return rc ? rc : cal_error_set(CAL_ERR_STATE, "%s: no transaction is open", db->path);
+		return rc ? rc
+			  : cal_error_set(CAL_ERR_STATE, "%s: no transaction is open", db->path);
 	return db_tx_end(db, true, rc);
 }

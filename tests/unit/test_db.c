@@ -1304,6 +1304,23 @@ static void test_file_newer_version_refused(void **state)
 	assert_true(contains(cal_error_last(), "schema version 2 is newer"));
 }
 
+/* DROP TRIGGER lifts immutability: such a database is refused on the next open. */
+static void test_file_dropped_trigger_refused(void **state)
+{
+	struct tmp *t = *state;
+	struct cal_db *db = NULL;
+
+	assert_int_equal(cal_db_open(&db, t->db), CAL_OK);
+	cal_db_close(db);
+	raw_exec(t->db, "DROP TRIGGER readings_no_update");
+	db = (struct cal_db *)0x1;
+	assert_int_equal(cal_db_open(&db, t->db), CAL_ERR_DB);
+	assert_null(db);
+	assert_true(contains(cal_error_last(), t->db));
+	assert_true(contains(cal_error_last(), "1 of its"));
+	assert_true(contains(cal_error_last(), "protection triggers are missing"));
+}
+
 static void test_file_not_a_database(void **state)
 {
 	struct tmp *t = *state;
@@ -1356,6 +1373,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_migrates_empty_database, tmp_setup,
 						tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_file_newer_version_refused, tmp_setup,
+						tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_file_dropped_trigger_refused, tmp_setup,
 						tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_file_not_a_database, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_file_other_program_refused, tmp_setup,
