@@ -13,50 +13,88 @@ static _Thread_local char last_msg[512];
 const char *cal_strerror(int err)
 {
 	switch (err) {
-	case CAL_OK: return "no error";
-	case CAL_ERR: return "error";
-	case CAL_ERR_ARG: return "invalid argument";
-	case CAL_ERR_NOMEM: return "out of memory";
-	case CAL_ERR_IO: return "input/output error";
-	case CAL_ERR_TIMEOUT: return "instrument did not answer in time";
-	case CAL_ERR_PROTO: return "protocol error";
-	case CAL_ERR_DEVICE: return "instrument reported an error";
-	case CAL_ERR_UNSUPPORTED: return "not supported by this driver";
-	case CAL_ERR_STATE: return "operation not allowed in this state";
-	case CAL_ERR_DB: return "database error";
-	case CAL_ERR_NOTFOUND: return "not found";
-	case CAL_ERR_CONFIG: return "configuration error";
-	case CAL_ERR_REFUSED: return "refused";
-	case CAL_ERR_INTERRUPTED: return "interrupted";
-	case CAL_ERR_UNSTABLE: return "no stable reading";
-	case CAL_ERR_RANGE: return "value out of range";
-	case CAL_ERR_IMMUTABLE: return "record is issued and cannot be changed";
-	default: return "unknown error code";
+	case CAL_OK:
+		return "no error";
+	case CAL_ERR:
+		return "error";
+	case CAL_ERR_ARG:
+		return "invalid argument";
+	case CAL_ERR_NOMEM:
+		return "out of memory";
+	case CAL_ERR_IO:
+		return "input/output error";
+	case CAL_ERR_TIMEOUT:
+		return "instrument did not answer in time";
+	case CAL_ERR_PROTO:
+		return "protocol error";
+	case CAL_ERR_DEVICE:
+		return "instrument reported an error";
+	case CAL_ERR_UNSUPPORTED:
+		return "not supported by this driver";
+	case CAL_ERR_STATE:
+		return "operation not allowed in this state";
+	case CAL_ERR_DB:
+		return "database error";
+	case CAL_ERR_NOTFOUND:
+		return "not found";
+	case CAL_ERR_CONFIG:
+		return "configuration error";
+	case CAL_ERR_REFUSED:
+		return "refused";
+	case CAL_ERR_INTERRUPTED:
+		return "interrupted";
+	case CAL_ERR_UNSTABLE:
+		return "no stable reading";
+	case CAL_ERR_RANGE:
+		return "value out of range";
+	case CAL_ERR_IMMUTABLE:
+		return "record is issued and cannot be changed";
+	default:
+		return "unknown error code";
 	}
 }
 
 const char *cal_strerror_name(int err)
 {
 	switch (err) {
-	case CAL_OK: return "CAL_OK";
-	case CAL_ERR: return "CAL_ERR";
-	case CAL_ERR_ARG: return "CAL_ERR_ARG";
-	case CAL_ERR_NOMEM: return "CAL_ERR_NOMEM";
-	case CAL_ERR_IO: return "CAL_ERR_IO";
-	case CAL_ERR_TIMEOUT: return "CAL_ERR_TIMEOUT";
-	case CAL_ERR_PROTO: return "CAL_ERR_PROTO";
-	case CAL_ERR_DEVICE: return "CAL_ERR_DEVICE";
-	case CAL_ERR_UNSUPPORTED: return "CAL_ERR_UNSUPPORTED";
-	case CAL_ERR_STATE: return "CAL_ERR_STATE";
-	case CAL_ERR_DB: return "CAL_ERR_DB";
-	case CAL_ERR_NOTFOUND: return "CAL_ERR_NOTFOUND";
-	case CAL_ERR_CONFIG: return "CAL_ERR_CONFIG";
-	case CAL_ERR_REFUSED: return "CAL_ERR_REFUSED";
-	case CAL_ERR_INTERRUPTED: return "CAL_ERR_INTERRUPTED";
-	case CAL_ERR_UNSTABLE: return "CAL_ERR_UNSTABLE";
-	case CAL_ERR_RANGE: return "CAL_ERR_RANGE";
-	case CAL_ERR_IMMUTABLE: return "CAL_ERR_IMMUTABLE";
-	default: return "CAL_ERR_UNKNOWN";
+	case CAL_OK:
+		return "CAL_OK";
+	case CAL_ERR:
+		return "CAL_ERR";
+	case CAL_ERR_ARG:
+		return "CAL_ERR_ARG";
+	case CAL_ERR_NOMEM:
+		return "CAL_ERR_NOMEM";
+	case CAL_ERR_IO:
+		return "CAL_ERR_IO";
+	case CAL_ERR_TIMEOUT:
+		return "CAL_ERR_TIMEOUT";
+	case CAL_ERR_PROTO:
+		return "CAL_ERR_PROTO";
+	case CAL_ERR_DEVICE:
+		return "CAL_ERR_DEVICE";
+	case CAL_ERR_UNSUPPORTED:
+		return "CAL_ERR_UNSUPPORTED";
+	case CAL_ERR_STATE:
+		return "CAL_ERR_STATE";
+	case CAL_ERR_DB:
+		return "CAL_ERR_DB";
+	case CAL_ERR_NOTFOUND:
+		return "CAL_ERR_NOTFOUND";
+	case CAL_ERR_CONFIG:
+		return "CAL_ERR_CONFIG";
+	case CAL_ERR_REFUSED:
+		return "CAL_ERR_REFUSED";
+	case CAL_ERR_INTERRUPTED:
+		return "CAL_ERR_INTERRUPTED";
+	case CAL_ERR_UNSTABLE:
+		return "CAL_ERR_UNSTABLE";
+	case CAL_ERR_RANGE:
+		return "CAL_ERR_RANGE";
+	case CAL_ERR_IMMUTABLE:
+		return "CAL_ERR_IMMUTABLE";
+	default:
+		return "CAL_ERR_UNKNOWN";
 	}
 }
 
@@ -87,7 +125,8 @@ int cal_error_prefix(int err, const char *fmt, ...)
 		if (n >= sizeof(last_msg))
 			n = sizeof(last_msg) - 1;
 		memcpy(last_msg, pre, n);
-		snprintf(last_msg + n, sizeof(last_msg) - n, "%.*s", (int)(sizeof(last_msg) - 1 - n), rest);
+		snprintf(last_msg + n, sizeof(last_msg) - n, "%.*s",
+			 (int)(sizeof(last_msg) - 1 - n), rest);
 	}
 	return err;
 }

@@ -128,6 +128,21 @@ int cal_num_format(char *buf, size_t size, double v, int decimals)
 	return format_c(buf, size, "%.*f", decimals, v);
 }
 
+/* Plain notation for everyday magnitudes: "100", not "1e+02". */
+static int plain_notation(char *buf, size_t size, int n, double v)
+{
+	if (strchr(buf, 'e') && fabs(v) >= 1e-4 && fabs(v) < 1e15) {
+		char *e = strchr(buf, 'e');
+		int exp10 = atoi(e + 1);
+		int digits = 0;
+
+		for (char *c = buf; c < e; c++)
+			digits += (*c >= '0' && *c <= '9');
+		n = format_c(buf, size, "%.*f", digits - 1 - exp10 > 0 ? digits - 1 - exp10 : 0, v);
+	}
+	return n;
+}
+
 int cal_num_format_g(char *buf, size_t size, double v)
 {
 	int n = 0;
@@ -140,15 +155,17 @@ int cal_num_format_g(char *buf, size_t size, double v)
 		if (back == v)
 			break;
 	}
-	/* Plain notation for everyday magnitudes: "100", not "1e+02". */
-	if (strchr(buf, 'e') && fabs(v) >= 1e-4 && fabs(v) < 1e15) {
-		char *e = strchr(buf, 'e');
-		int exp10 = atoi(e + 1);
-		int digits = 0;
+	return plain_notation(buf, size, n, v);
+}
 
-		for (char *c = buf; c < e; c++)
-			digits += (*c >= '0' && *c <= '9');
-		n = format_c(buf, size, "%.*f", digits - 1 - exp10 > 0 ? digits - 1 - exp10 : 0, v);
-	}
-	return n;
+int cal_num_format_sig(char *buf, size_t size, double v, int sig)
+{
+	int n;
+
+	if (sig < 1)
+		sig = 1;
+	if (sig > 17)
+		sig = 17;
+	n = format_c(buf, size, "%.*g", sig, v);
+	return plain_notation(buf, size, n, v);
 }

@@ -303,8 +303,7 @@ out:
 	return rc;
 }
 
-static int standards_query(struct cal_standard **out, size_t *n, struct cal_db *db,
-			   int64_t run_id);
+static int standards_query(struct cal_standard **out, size_t *n, struct cal_db *db, int64_t run_id);
 
 int cal_db_standard_list(struct cal_standard **out, size_t *n, struct cal_db *db)
 {
@@ -317,8 +316,7 @@ int cal_db_run_standards(struct cal_standard **out, size_t *n, struct cal_db *db
 }
 
 /* All standards (@run_id 0) or those a run used, largest first. */
-static int standards_query(struct cal_standard **out, size_t *n, struct cal_db *db,
-			   int64_t run_id)
+static int standards_query(struct cal_standard **out, size_t *n, struct cal_db *db, int64_t run_id)
 {
 	struct cal_standard *arr = NULL, *p;
 	sqlite3_stmt *st = NULL;
@@ -338,7 +336,8 @@ static int standards_query(struct cal_standard **out, size_t *n, struct cal_db *
 				"ORDER BY nominal_kg DESC, id");
 	else
 		rc = db_prepare(&st, db,
-				"SELECT " STANDARD_COLS " FROM standards ORDER BY nominal_kg DESC, id");
+				"SELECT " STANDARD_COLS
+				" FROM standards ORDER BY nominal_kg DESC, id");
 	if (rc)
 		goto out;
 	if (run_id)

@@ -179,7 +179,7 @@ int cal_dev_read_stable(struct cal_reading *out, struct cal_device *dev,
 			cal_reading_progress_fn progress, void *payload)
 {
 	struct cal_reading rd;
-	int64_t start, now;
+	int64_t start, now, range_since = -1;
 	int polls = 0;
 	int rc;
 
@@ -204,6 +204,7 @@ int cal_dev_read_stable(struct cal_reading *out, struct cal_device *dev,
 
 		rc = cal_dev_read(&rd, dev, CAL_READ_NOW);
 		polls++;
+		now = clock->mono_ms(clock->ctx);
 		if (rc == CAL_OK || rc == CAL_ERR_RANGE) {
 			*out = rd;
 			if (progress && progress(&rd, payload) != 0)
@@ -213,10 +214,22 @@ int cal_dev_read_stable(struct cal_reading *out, struct cal_device *dev,
 		}
 		if (rc == CAL_OK && (rd.flags & CAL_RD_STABLE))
 			return CAL_OK;
-		if (rc != CAL_OK && rc != CAL_ERR_UNSTABLE)
-			return rc; /* RANGE keeps the driver's message and the reading */
-		now = clock->mono_ms(clock->ctx);
 		left = start + timeout_ms - now;
+		if (rc == CAL_ERR_RANGE) {
+			/*
+			 * A swinging receptor or a weight set down hard can show
+			 * overload for a moment: only one that lasts counts.
+			 * RANGE keeps the driver's message and the reading.
+			 */
+			if (range_since < 0)
+				range_since = now;
+			if (now - range_since >= CAL_RANGE_HOLD_MS || left <= 0)
+				return rc;
+		} else {
+			range_since = -1;
+			if (rc != CAL_OK && rc != CAL_ERR_UNSTABLE)
+				return rc;
+		}
 		if (left <= 0)
 			break;
 		clock->sleep_ms(clock->ctx, left < STABLE_POLL_MS ? left : STABLE_POLL_MS);

@@ -130,15 +130,27 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 
 static void print_reading_json(const char *id, const struct cal_reading *rd)
 {
+	/* overload/underload: no value, not a zero */
+	bool value = !(rd->flags & (CAL_RD_OVERLOAD | CAL_RD_UNDERLOAD));
+
 	fputs("{\"instrument\": ", stdout);
 	cli_json_str(stdout, id);
 	fputs(", \"value\": ", stdout);
-	cli_json_num(stdout, rd->value, rd->decimals);
+	if (value)
+		cli_json_num(stdout, rd->value, rd->decimals);
+	else
+		fputs("null", stdout);
 	fputs(", \"unit\": ", stdout);
-	cli_json_str(stdout, cal_unit_symbol(rd->unit));
+	if (value || rd->unit)
+		cli_json_str(stdout, cal_unit_symbol(rd->unit));
+	else
+		fputs("null", stdout);
 	printf(", \"stable\": %s, \"decimals\": %d, \"value_si\": ",
 	       (rd->flags & CAL_RD_STABLE) ? "true" : "false", rd->decimals);
-	cli_json_num(stdout, rd->value_si, -1);
+	if (value)
+		cli_json_num(stdout, rd->value_si, -1);
+	else
+		fputs("null", stdout);
 	printf(", \"unit_si\": \"kg\", \"overload\": %s, \"underload\": %s, \"raw\": ",
 	       (rd->flags & CAL_RD_OVERLOAD) ? "true" : "false",
 	       (rd->flags & CAL_RD_UNDERLOAD) ? "true" : "false");
@@ -203,7 +215,7 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 				in->id, t_s);
 			rc = CLI_UNSTABLE;
 		} else if (err == CAL_ERR_RANGE) {
-			cli_err("read: %s: %s", in->id, cal_error_last());
+			cli_err("read: %s", cal_error_last());
 			rc = CLI_ERROR;
 		}
 	} else {

@@ -15,6 +15,7 @@
 
 #include "cal/clock.h"
 #include "cal/error.h"
+#include "cal/metrology.h"
 #include "cal/num.h"
 #include "cal/units.h"
 #include "cli.h"
@@ -202,6 +203,20 @@ static int fields_from_node(struct fields *fs, struct fy_node *m, const char *fi
 
 typedef int (*add_fn)(struct cal_db *db, struct fields *fs, char *id, size_t idsize);
 
+/* Append "added WHAT ID\n" to *buf. */
+static int note_added(char **buf, size_t *len, const char *what, const char *id, size_t *count)
+{
+	size_t n = strlen(what) + strlen(id) + 9;
+	char *p = realloc(*buf, *len + n);
+
+	if (!p)
+		return cal_error_set(CAL_ERR_NOMEM, "out of memory");
+	*buf = p;
+	*len += (size_t)snprintf(p + *len, n, "added %s %s\n", what, id);
+	(*count)++;
+	return CAL_OK;
+}
+
 /* Add every entry of a file: a mapping, or a list under @list_key. One transaction. */
 static int add_from_file(struct cal_db *db, const char *path, const char *list_key,
 			 const char *const *names, add_fn add, const char *what)
@@ -212,6 +227,8 @@ static int add_from_file(struct cal_db *db, const char *path, const char *list_k
 	struct fy_node *root, *list;
 	struct fields fs;
 	char id[64];
+	char *added = NULL; /* "added ... ID" lines, printed after the commit */
+	size_t added_len = 0;
 	int err;
 
 	err = yamlx_read_file(&text, &len, path);
@@ -246,20 +263,16 @@ static int add_from_file(struct cal_db *db, const char *path, const char *list_k
 			err = fields_from_node(&fs, item, path, where);
 			if (!err)
 				err = add(db, &fs, id, sizeof(id));
-			if (!err) {
-				printf("added %s %s\n", what, id);
-				count++;
-			}
+			if (!err)
+				err = note_added(&added, &added_len, what, id, &count);
 		}
 	} else {
 		fields_init(&fs, names);
 		err = fields_from_node(&fs, root, path, "file");
 		if (!err)
 			err = add(db, &fs, id, sizeof(id));
-		if (!err) {
-			printf("added %s %s\n", what, id);
-			count++;
-		}
+		if (!err)
+			err = note_added(&added, &added_len, what, id, &count);
 	}
 	if (err) {
 		/* Keep the message of the failing entry. */
@@ -272,8 +285,12 @@ static int add_from_file(struct cal_db *db, const char *path, const char *list_k
 		err = cal_db_end(db, count ? CAL_OK
 					   : cal_error_set(CAL_ERR_ARG, "%s: no %s in the file",
 							   path, what));
+		/* Said only once committed: a rolled-back entry was never added. */
+		if (!err && added)
+			fputs(added, stdout);
 	}
 out:
+	free(added);
 	fy_document_destroy(doc);
 	free(text);
 	return err;
@@ -328,6 +345,7 @@ static const char *const instrument_fields[] = {
 
 static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 {
+	enum cal_r76_class cls;
 	enum cal_unit u;
 	int err;
 
@@ -363,6 +381,26 @@ static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 		in->d = in->e;
 	if (in->e > in->max)
 		return field_err(fs, field(fs, "e"), "e is larger than Max");
+	if (cal_r76_class_parse(&cls, in->accuracy_class) == CAL_OK) {
+		double g = cal_unit_si_factor(u) * 1e3;
+		char why[400];
+
+		/* A weighing instrument of an R 76 class: its marked data must fit R 76. */
+		cal_error_clear();
+		if (cal_unit_quantity(u) != CAL_Q_MASS)
+			return field_err(fs, field(fs, "unit"),
+					 "class %s is an OIML R 76 class: the unit must be a "
+					 "unit of mass, not '%s'",
+					 in->accuracy_class, in->unit);
+		if (!(in->e > 0))
+			return field_err(fs, field(fs, "e"),
+					 "class %s is an OIML R 76 class: give e (and d)",
+					 in->accuracy_class);
+		if (cal_r76_check_instrument(cls, in->max * g, in->min * g, in->e * g, in->d * g)) {
+			snprintf(why, sizeof(why), "%s", cal_error_last());
+			return field_err(fs, field(fs, "class"), "%s", why);
+		}
+	}
 	return CAL_OK;
 }
 
@@ -565,6 +603,21 @@ static int standard_add(struct cal_db *db, struct fields *fs, char *id, size_t i
 		return field_err(fs, field(fs, "nominal"), "must be positive");
 	if (s.u_kg < 0 || !(s.k > 0))
 		return field_err(fs, field(fs, "u"), "U must be >= 0 and k > 0");
+	if (strcmp(s.kind, "weight") == 0) {
+		enum cal_r111_class wc;
+		char why[400];
+
+		if (cal_r111_class_parse(&wc, s.weight_class))
+			return field_err(fs, field(fs, "class"),
+					 "'%s' is not an OIML R 111 weight class (E1, E2, F1, F2, "
+					 "M1, M1-2, M2, M2-3, M3)",
+					 s.weight_class);
+		/* U as registered is for coverage factor k; R 111 states it for k = 2 */
+		if (cal_r111_check_weight(wc, s.nominal_kg, s.correction_kg, s.u_kg / s.k * 2)) {
+			snprintf(why, sizeof(why), "%s", cal_error_last());
+			return field_err(fs, field(fs, "nominal"), "%s", why);
+		}
+	}
 	return cal_db_standard_add(db, &s);
 }
 

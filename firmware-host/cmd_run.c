@@ -30,11 +30,30 @@ static int open_device(struct cal_device **dev, struct cal_bench **bench, const 
 		in = &(*bench)->instr[0];
 	} else {
 		return cal_error_set(
-			CAL_ERR_ARG,
+			CAL_ERR_REFUSED,
 			"%s: the bench has %zu instruments; say which with --device ID", bench_path,
 			(*bench)->n);
 	}
 	return cal_dev_open(dev, in->driver, &in->port, in->id);
+}
+
+static int refused_code(int err);
+
+/* "Mettler Toledo NAWI ICS425, serial 1234", leaving out what the register lacks. */
+static void describe_instrument(char *buf, size_t size, const struct cal_instrument *in)
+{
+	const char *parts[] = { in->manufacturer, in->type, in->model };
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (!parts[i][0] || len >= size)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? " " : "", parts[i]);
+	}
+	if (len < size)
+		snprintf(buf + len, size - len, "%sserial %s", len ? ", " : "",
+			 in->serial[0] ? in->serial : "not given");
 }
 
 /* Print the outcome of a run and choose the exit code. */
@@ -77,14 +96,57 @@ static int report(struct cli *cli, struct cal_db *db, const struct cal_run_outco
 		return CLI_ERROR;
 	}
 	cli_fail(err, "run refused");
-	return (err == CAL_ERR_REFUSED || err == CAL_ERR_CONFIG) ? CLI_REFUSED : CLI_ERROR;
+	return refused_code(err);
+}
+
+/* A run that cannot start (or resume): refused (4) when the cause is a precondition. */
+static int refused_code(int err)
+{
+	switch (err) {
+	case CAL_ERR_REFUSED:
+	case CAL_ERR_CONFIG:
+	case CAL_ERR_STATE:
+		return CLI_REFUSED;
+	default:
+		return CLI_ERROR;
+	}
+}
+
+/* calbench run --abort RUN --reason TEXT: close an unfinished run, no document. */
+static int abort_run(struct cli *cli, long long run_id, const char *reason)
+{
+	struct cal_db *db = NULL;
+	struct cal_run run;
+	int rc, err;
+
+	rc = cli_open_db(&db, cli, false);
+	if (rc)
+		return rc;
+	err = cal_db_run_get(&run, db, run_id);
+	if (!err && run.status == CAL_RUN_RUNNING)
+		err = cal_error_set(CAL_ERR_STATE,
+				    "run %lld is running (process %d): stop it first (Ctrl-C)",
+				    run_id, run.pid);
+	if (!err)
+		err = cal_db_run_abort(db, run_id, reason);
+	if (err) {
+		cli_fail(err, NULL);
+		rc = refused_code(err);
+	} else {
+		printf("Run %lld aborted: %s (no certificate or failure record is issued)\n",
+		       run_id, reason);
+		rc = CLI_OK;
+	}
+	cal_db_close(db);
+	return rc;
 }
 
 int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	const char *bench_path = NULL, *proc_path = NULL, *instr_id = NULL, *mode = NULL;
 	const char *operator_name = NULL, *answers_path = NULL, *device_id = NULL, *resume = NULL;
-	bool manual = false;
+	const char *abort_id = NULL, *reason = NULL;
+	bool manual = false, accept_serial = false;
 	const struct cli_opt opts[] = {
 		{ "bench", true, &bench_path, NULL },
 		{ "procedure", true, &proc_path, NULL },
@@ -94,7 +156,10 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		{ "answers", true, &answers_path, NULL },
 		{ "device", true, &device_id, NULL },
 		{ "resume", true, &resume, NULL },
+		{ "abort", true, &abort_id, NULL },
+		{ "reason", true, &reason, NULL },
 		{ "manual", false, NULL, &manual },
+		{ "accept-serial-mismatch", false, NULL, &accept_serial },
 		{ NULL, false, NULL, NULL },
 	};
 	const char *pos[1];
@@ -114,6 +179,21 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	rc = cli_parse(argc, argv, 1, opts, pos, 0, &npos, "run");
 	if (rc)
 		return rc;
+	if (abort_id) {
+		char *end;
+		long long id = strtoll(abort_id, &end, 10);
+
+		if (*end || id <= 0)
+			return cli_usage("run", "run: --abort '%s' is not a run number", abort_id);
+		if (!reason || !reason[0])
+			return cli_usage("run", "run --abort: say why with --reason TEXT (kept "
+						"with the run)");
+		if (resume || proc_path || instr_id || mode || bench_path || manual)
+			return cli_usage("run", "run --abort takes only the run and --reason");
+		return abort_run(cli, id, reason);
+	}
+	if (reason)
+		return cli_usage("run", "run: --reason goes with --abort");
 	if (resume) {
 		char *end;
 
@@ -163,8 +243,14 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		goto out;
 	if (resume) {
 		err = cal_db_run_get(&run, db, resume_id);
+		if (!err && run.status != CAL_RUN_INTERRUPTED && run.status != CAL_RUN_RUNNING)
+			err = cal_error_set(
+				CAL_ERR_STATE,
+				"run %lld is %s, only an interrupted run can be resumed", resume_id,
+				cal_run_status_name(run.status));
 		if (err) {
-			rc = cli_fail(err, NULL);
+			cli_fail(err, NULL);
+			rc = refused_code(err);
 			goto out;
 		}
 		if (!bench_path && run.bench_path[0])
@@ -186,18 +272,26 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	} else {
 		err = cal_db_instrument_get(&dut, db, instr_id);
 		if (err) {
-			rc = cli_fail(err, NULL);
+			cli_fail(err, NULL);
+			rc = refused_code(err);
 			goto out;
 		}
-		printf("Verification of %s (%s %s %s, serial %s), %s, mode %s\n", dut.id,
-		       dut.manufacturer, dut.type, dut.model, dut.serial, proc->title, mode);
 	}
 	if (!manual) {
 		err = open_device(&dev, &bench, bench_path, device_id);
 		if (err) {
-			rc = cli_fail(err, NULL);
+			cli_fail(err, NULL);
+			rc = refused_code(err);
 			goto out;
 		}
+	}
+	if (!resume) {
+		char what[256];
+
+		describe_instrument(what, sizeof(what), &dut);
+		printf("Verification of %s (%s), %s, mode %s\n", dut.id, what, proc->title, mode);
+	}
+	if (!manual) {
 		printf("Reading %s on %s\n", dev->id, cal_transport_describe(dev->tr));
 	} else {
 		printf("Indications are typed by the operator\n");
@@ -207,12 +301,15 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	p.proc = proc;
 	p.dut = &dut;
 	p.mode = mode ? mode : "";
-	p.operator_name = operator_name ? operator_name : getenv("USER");
+	if (!operator_name)
+		operator_name = getenv("USER") ? getenv("USER") : getenv("LOGNAME");
+	p.operator_name = operator_name;
 	p.bench_path = manual ? NULL : bench_path;
 	p.dev = dev;
 	p.op = &term_op_ops;
 	p.op_ctx = &t;
 	p.stop_flag = cli->stop_flag;
+	p.accept_serial_mismatch = accept_serial;
 	if (resume)
 		err = cal_run_resume(&o, &p, resume_id);
 	else

@@ -51,6 +51,7 @@ static const char usage_text[] =
 	"  run --bench FILE --procedure FILE --instrument ID --mode MODE [--operator NAME]\n"
 	"      [--answers FILE] [--manual]          run a verification\n"
 	"  run --resume RUN [--bench FILE] [--answers FILE]   continue an interrupted run\n"
+	"  run --abort RUN --reason TEXT close an interrupted run without a document\n"
 	"  runs [--instrument ID]        list runs\n"
 	"  cert show NO [--json]         print a certificate or failure record\n"
 	"  verify NO [--json]            what an inspector gets for a certificate number\n"
@@ -102,16 +103,21 @@ static const struct command commands[] = {
 	  "calbench instrument show ID [--json]   register data, history, pass/fail counts\n" },
 	{ "standard", cmd_standard,
 	  "calbench standard add --id W1 --class M1 --nominal 10kg [--correction 0.1g]\n"
-	  "    [--u 0.2g] [--k 2] [--cert NO] --due YYYY-MM-DD [--description TEXT]\n"
+	  "    [--u 0.16g] [--k 2] [--cert NO] --due YYYY-MM-DD [--description TEXT]\n"
+	  "  A weight must conform to its class: U <= MPE/3, |correction| <= MPE - U.\n"
 	  "    or: calbench standard add --file FILE.yaml (a list under 'standards:')\n"
 	  "calbench standard list [--json]\ncalbench standard show ID [--json]\n" },
 	{ "run", cmd_run,
 	  "calbench run --bench FILE --procedure FILE --instrument ID\n"
 	  "    --mode initial|periodic|after-repair [--device BENCH_ID] [--operator NAME]\n"
-	  "    [--answers FILE] [--manual]\n"
+	  "    [--answers FILE] [--manual] [--accept-serial-mismatch]\n"
 	  "calbench run --resume RUN [--bench FILE] [--answers FILE]\n"
+	  "calbench run --abort RUN --reason TEXT   give up an interrupted run (no document)\n"
 	  "  Runs a procedure. The reading comes from the bench instrument (--device, or\n"
 	  "  the bench's only instrument); --manual asks for indications instead.\n"
+	  "  A balance reporting another serial number than the register is refused\n"
+	  "  unless --accept-serial-mismatch. Overload or underload asks for the point\n"
+	  "  again; three in a row interrupt the run.\n"
 	  "  Answers file: one answer per line, 'ok' (or empty) confirms an instruction,\n"
 	  "  a number is a typed indication, 'quit' stops; '#' starts a comment.\n"
 	  "  Exit: 0 PASS, 2 FAIL, 3 interrupted, 4 refused, 1 error.\n" },
@@ -122,7 +128,7 @@ static const struct command commands[] = {
 	  "  Exit 0 valid, 11 expired, 12 revoked, 13 failure record, 14 unknown.\n" },
 	{ "setting", cmd_setting,
 	  "calbench setting list\ncalbench setting get KEY\ncalbench setting set KEY VALUE\n"
-	  "  e.g. calbench setting set cert.number_pattern 'QNg-{YYYY}-{SEQ:5}'\n" },
+	  "  e.g. calbench setting set cert.number_pattern 'QNG-{YYYY}-{SEQ:5}'\n" },
 };
 
 static const struct command *find_command(const char *name)

@@ -171,3 +171,35 @@ int cal_weights_adequate(bool *adequate, double *sum_mpe, double *limit, const d
 		*limit = lim;
 	return CAL_OK;
 }
+
+int cal_r111_check_weight(enum cal_r111_class cls, double nominal_kg, double correction_kg,
+			  double u_kg)
+{
+	char mb[32], ub[32], cb[32], lb[32];
+	double dm;
+	int err;
+
+	if (!isfinite(correction_kg) || !isfinite(u_kg) || u_kg < 0)
+		return cal_error_set(CAL_ERR_ARG,
+				     "R 111 check: correction must be finite, U finite and >= 0");
+	err = cal_r111_mpe(&dm, cls, nominal_kg);
+	if (err)
+		return err;
+	/* messages in mg: weights' errors are small */
+	cal_num_format_sig(mb, sizeof(mb), dm * 1e6, 6);
+	cal_num_format_sig(ub, sizeof(ub), u_kg * 1e6, 6);
+	if (u_kg > dm / 3 * (1 + 1e-9))
+		return cal_error_set(CAL_ERR_ARG,
+				     "U = %s mg is above 1/3 of the class %s MPE %s mg "
+				     "(R 111-1 §5.2)",
+				     ub, cal_r111_class_name(cls), mb);
+	if (fabs(correction_kg) > (dm - u_kg) * (1 + 1e-9)) {
+		cal_num_format_sig(cb, sizeof(cb), correction_kg * 1e6, 6);
+		cal_num_format_sig(lb, sizeof(lb), (dm - u_kg) * 1e6, 6);
+		return cal_error_set(CAL_ERR_ARG,
+				     "correction %s mg is outside +-(MPE - U) = +-%s mg for class "
+				     "%s (R 111-1 §5.3): the weight is not of its class",
+				     cb, lb, cal_r111_class_name(cls));
+	}
+	return CAL_OK;
+}

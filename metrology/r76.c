@@ -224,3 +224,70 @@ int cal_r76_classify(struct cal_r76_classification *out, enum cal_r76_class cls,
 	cal_error_set(CAL_OK, "class %s: %s", cal_r76_class_name(cls), msg);
 	return CAL_OK;
 }
+
+/* v is 10^k (within the relative tolerance). */
+static bool is_pow10(double v)
+{
+	double k = round(log10(v));
+
+	return metro_eq(v, pow(10.0, k));
+}
+
+int cal_r76_check_instrument(enum cal_r76_class cls, double max_g, double min_g, double e_g,
+			     double d_g)
+{
+	struct cal_r76_classification c;
+	char eb[32], db[32], mb[32], lb[32];
+	int err;
+
+	err = cal_r76_classify(&c, cls, max_g, e_g);
+	if (err)
+		return err;
+	if (!c.e_ok || !c.n_ok) {
+		char why[400]; /* the message is rewritten from a copy, not in place */
+
+		snprintf(why, sizeof(why), "%s", cal_error_last());
+		return cal_error_set(CAL_ERR_ARG, "%s", why);
+	}
+	cal_error_clear();
+	cal_num_format_g(eb, sizeof(eb), e_g);
+	if (!isfinite(d_g) || d_g < 0 || !isfinite(min_g) || min_g < 0)
+		return cal_error_set(CAL_ERR_ARG, "R 76 check: d and Min must be finite and >= 0");
+	if (d_g > 0) {
+		cal_num_format_g(db, sizeof(db), d_g);
+		if (!is_125(d_g))
+			return cal_error_set(CAL_ERR_ARG,
+					     "class %s: d = %s g is not of the form 1, 2 or 5 x "
+					     "10^k (R 76-1 §3.4.2)",
+					     cal_r76_class_name(cls), db);
+		if (!metro_le(d_g, e_g))
+			return cal_error_set(CAL_ERR_ARG,
+					     "class %s: d = %s g is larger than e = %s g",
+					     cal_r76_class_name(cls), db, eb);
+		if (!metro_eq(d_g, e_g)) {
+			if (cls != CAL_R76_I && cls != CAL_R76_II)
+				return cal_error_set(
+					CAL_ERR_ARG,
+					"class %s: d = %s g < e = %s g: a differentiated "
+					"indication "
+					"is allowed only for classes I and II (R 76-1 §3.4)",
+					cal_r76_class_name(cls), db, eb);
+			if (!is_pow10(e_g / 1000) || !metro_le(e_g, 10 * d_g))
+				return cal_error_set(
+					CAL_ERR_ARG,
+					"class %s: d = %s g < e = %s g needs e = 10^k kg "
+					"and d < e <= 10 d (R 76-1 §3.4)",
+					cal_r76_class_name(cls), db, eb);
+		}
+	}
+	if (min_g > 0 && !metro_ge(min_g, c.min_load)) {
+		cal_num_format_g(mb, sizeof(mb), min_g);
+		cal_num_format_g(lb, sizeof(lb), c.min_load);
+		return cal_error_set(
+			CAL_ERR_ARG,
+			"class %s: Min = %s g is below the lower limit %s g for e = %s g "
+			"(R 76-1 Table 3)",
+			cal_r76_class_name(cls), mb, lb, eb);
+	}
+	return CAL_OK;
+}

@@ -24,6 +24,9 @@
 #include "cal/procedure.h"
 #include "cal/units.h"
 
+/* Readings of one point that may show overload/underload before the run stops. */
+#define CAL_RANGE_ATTEMPTS 3
+
 struct engine {
 	const struct cal_run_params *p;
 	const struct cal_procedure *proc;
@@ -121,6 +124,16 @@ static int on_live(const struct cal_reading *rd, void *payload)
 	return stop_requested(lc->e);
 }
 
+/* Decimals needed to write multiples of @d: 5 -> 0, 0.5 -> 1, 0.02 -> 2 (at most 9). */
+static int decimals_of(double d)
+{
+	int k = 0;
+
+	while (k < 9 && fabs(d * pow(10, k) - round(d * pow(10, k))) > 1e-9 * d * pow(10, k))
+		k++;
+	return k;
+}
+
 /* Take the indication for a point: from the device, or typed by the operator. */
 static int take_reading(struct cal_reading *rd, struct engine *e, const struct cal_step_info *step)
 {
@@ -129,14 +142,37 @@ static int take_reading(struct cal_reading *rd, struct engine *e, const struct c
 
 	memset(rd, 0, sizeof(*rd));
 	if (!p->dev) {
-		char prompt[160];
-		double v;
+		char prompt[320], shown[48], dtext[48];
+		double v, d = e->dut->d > 0 ? e->dut->d : e->dut->e;
 		int dec = 0;
 
 		snprintf(prompt, sizeof(prompt), "indication of %s (%s)", e->dut->id, e->plan.unit);
-		err = p->op->ask_value(p->op_ctx, step, prompt, &v, &dec);
-		if (err)
-			return err;
+		for (int attempt = 1;; attempt++) {
+			err = p->op->ask_value(p->op_ctx, step, prompt, &v, &dec);
+			if (err)
+				return err;
+			/*
+			 * A digital instrument shows multiples of d: at d's resolution
+			 * anything else is a typo. More decimals than d has is an
+			 * indication of extended resolution (service mode, d <= e/5,
+			 * R 76-1 A.4.4.3) and is taken as typed.
+			 */
+			if (!(d > 0) || dec > decimals_of(d) || fabs(v / d - round(v / d)) < 1e-6)
+				break;
+			cal_num_format(shown, sizeof(shown), v, dec);
+			cal_num_format_sig(dtext, sizeof(dtext), d, 9);
+			if (attempt >= CAL_RANGE_ATTEMPTS)
+				return cal_error_set(CAL_ERR_ARG,
+						     "%s %s: %s %s is not a multiple of d = %s %s "
+						     "(typed %d times)",
+						     test_name(step->point->test),
+						     step->point->label, shown, e->plan.unit, dtext,
+						     e->plan.unit, attempt);
+			snprintf(prompt, sizeof(prompt),
+				 "%s %s is not a multiple of d = %s %s; indication of %s (%s)",
+				 shown, e->plan.unit, dtext, e->plan.unit, e->dut->id,
+				 e->plan.unit);
+		}
 		rd->value = v;
 		rd->unit = e->unit;
 		rd->value_si = v * cal_unit_si_factor(e->unit);
@@ -244,7 +280,7 @@ static int run_point(struct engine *e, size_t i)
 	struct cal_step_info step = { i + 1, e->plan.n, pt, e->plan.unit, test_title(e, pt->test) };
 	struct cal_result r;
 	struct cal_reading rd;
-	char text[256];
+	char text[320], again[256];
 	bool range_fail = false;
 	int err;
 
@@ -268,31 +304,55 @@ static int run_point(struct engine *e, size_t i)
 		char source[80];
 
 		instruction_text(text, sizeof(text), e, pt);
-		err = p->op->instruct(p->op_ctx, &step, text);
-		if (err)
-			return err;
-		if (stop_requested(e))
-			return cal_error_set(CAL_ERR_INTERRUPTED, "stopped by the operator");
-		err = take_reading(&rd, e, &step);
-		if (err && err != CAL_ERR_RANGE)
-			return cal_error_prefix(err, "%s %s: ", r.test, r.label);
 		if (p->dev)
 			snprintf(source, sizeof(source), "device:%s", p->dev->id);
 		else
 			snprintf(source, sizeof(source), "operator");
-		/* Commit the reading before anything is judged. */
-		if (cal_db_reading_add(&rid, p->db, e->run_id, pt->seq, source, &rd))
-			return cal_error_prefix(CAL_ERR_DB, "%s %s: ", r.test, r.label);
+		for (int attempt = 1;; attempt++) {
+			const char *what;
+
+			err = p->op->instruct(p->op_ctx, &step, text);
+			if (err)
+				return err;
+			if (stop_requested(e))
+				return cal_error_set(CAL_ERR_INTERRUPTED,
+						     "stopped by the operator");
+			err = take_reading(&rd, e, &step);
+			if (err && err != CAL_ERR_RANGE)
+				return cal_error_prefix(err, "%s %s: ", r.test, r.label);
+			/* Commit the reading before anything is judged, even out of range. */
+			if (cal_db_reading_add(&rid, p->db, e->run_id, pt->seq, source, &rd))
+				return cal_error_prefix(CAL_ERR_DB, "%s %s: ", r.test, r.label);
+			if (!(rd.flags & (CAL_RD_OVERLOAD | CAL_RD_UNDERLOAD)))
+				break;
+			/*
+			 * Overload or underload is no indication to judge: most
+			 * often a load left on at zero, a wrong weight or a touch
+			 * of the receptor. Say so and take the point again; if it
+			 * persists, stop (resumable) for the metrologist to decide.
+			 */
+			what = (rd.flags & CAL_RD_OVERLOAD) ? "overload" : "underload";
+			if (attempt >= CAL_RANGE_ATTEMPTS)
+				return cal_error_set(CAL_ERR_RANGE,
+						     "%s %s at %g %s: the instrument showed %s %d "
+						     "times; check the instrument and the load, "
+						     "then resume or abort the run",
+						     r.test, r.label, r.load, r.unit, what,
+						     attempt);
+			instruction_text(again, sizeof(again), e, pt);
+			snprintf(text, sizeof(text), "the instrument shows %s; check %s, again: %s",
+				 what,
+				 pt->test == CAL_TEST_ZERO
+					 ? "nothing is on or touches the receptor (zeroed again)"
+					 : "the weights and the receptor",
+				 again);
+		}
 		r.reading_id = rid;
 		to_dut_unit(&r.indication, &r.decimals, e, &rd);
 		r.error = r.indication - r.ref;
-		if (rd.flags & (CAL_RD_OVERLOAD | CAL_RD_UNDERLOAD))
-			r.error = r.indication - r.ref; /* meaningless; judged FAIL below */
 	}
 	if (pt->summary)
 		snprintf(r.verdict, sizeof(r.verdict), "%s", range_fail ? "FAIL" : "PASS");
-	else if (rd.flags & (CAL_RD_OVERLOAD | CAL_RD_UNDERLOAD))
-		snprintf(r.verdict, sizeof(r.verdict), "FAIL");
 	else
 		snprintf(r.verdict, sizeof(r.verdict), "%s",
 			 within(r.error, r.mpe, r.ref) ? "PASS" : "FAIL");
@@ -306,12 +366,7 @@ static int run_point(struct engine *e, size_t i)
 	if (strcmp(r.verdict, "FAIL") == 0) {
 		char reason[256];
 
-		if (!pt->summary && (rd.flags & (CAL_RD_OVERLOAD | CAL_RD_UNDERLOAD)))
-			snprintf(reason, sizeof(reason), "%s %s at %g %s: the instrument shows %s",
-				 r.test, r.label, r.load, r.unit,
-				 (rd.flags & CAL_RD_OVERLOAD) ? "overload" : "underload");
-		else
-			fail_reason(reason, sizeof(reason), e, &r, pt->summary);
+		fail_reason(reason, sizeof(reason), e, &r, pt->summary);
 		return finish(e, "FAIL", reason);
 	}
 	return CAL_OK;
@@ -412,6 +467,30 @@ static int check_params(const struct cal_run_params *p)
 	return CAL_OK;
 }
 
+/*
+ * The instrument on the line must be the one under test: a serial number it
+ * reports that differs from @expected means another instrument is connected,
+ * and its readings would go on the wrong certificate. Refused unless the
+ * operator accepts the difference (a replaced main board reports another
+ * serial); then it is logged.
+ */
+static int check_serial(const struct cal_run_params *p, const struct cal_dev_info *info,
+			const char *expected, const char *whose)
+{
+	if (!info->serial[0] || !expected[0] || strcmp(info->serial, expected) == 0)
+		return CAL_OK;
+	if (p->accept_serial_mismatch) {
+		log_warn("%s reports serial number '%s', %s '%s' for %s (accepted by the "
+			 "operator)",
+			 p->dev->id, info->serial, whose, expected, p->dut->id);
+		return CAL_OK;
+	}
+	return cal_error_set(CAL_ERR_REFUSED,
+			     "%s reports serial number '%s', %s '%s' for %s: is the right "
+			     "instrument connected? (--accept-serial-mismatch to go on anyway)",
+			     p->dev->id, info->serial, whose, expected, p->dut->id);
+}
+
 int cal_run_start(struct cal_run_outcome *out, const struct cal_run_params *p)
 {
 	struct engine e;
@@ -445,9 +524,9 @@ int cal_run_start(struct cal_run_outcome *out, const struct cal_run_params *p)
 			goto cleanup;
 		err = CAL_OK;
 		cal_error_clear();
-		if (info.serial[0] && p->dut->serial[0] && strcmp(info.serial, p->dut->serial))
-			log_warn("%s reports serial number '%s', the register has '%s' for %s",
-				 p->dev->id, info.serial, p->dut->serial, p->dut->id);
+		err = check_serial(p, &info, p->dut->serial, "the register has");
+		if (err)
+			goto cleanup;
 		snprintf(run.device_id, sizeof(run.device_id), "%s", p->dev->id);
 	}
 	snprintf(run.instrument_id, sizeof(run.instrument_id), "%s", p->dut->id);
@@ -537,6 +616,22 @@ int cal_run_resume(struct cal_run_outcome *out, const struct cal_run_params *p, 
 				    "run %lld read instrument '%s': give the bench file",
 				    (long long)run_id, run.device_id);
 		goto cleanup;
+	}
+	if (p->dev) {
+		struct cal_dev_info info;
+		struct cal_run_params q = *p;
+
+		memset(&info, 0, sizeof(info));
+		err = cal_dev_identify(&info, p->dev);
+		if (err && err != CAL_ERR_UNSUPPORTED)
+			goto cleanup;
+		cal_error_clear();
+		q.dut = &dut;
+		err = check_serial(&q, &info, run.dut_serial[0] ? run.dut_serial : dut.serial,
+				   run.dut_serial[0] ? "the run was started on"
+						     : "the register has");
+		if (err)
+			goto cleanup;
 	}
 	err = cal_db_result_list(&res, &nres, p->db, run_id);
 	if (err)

@@ -169,7 +169,8 @@ static void fmt_load(char *buf, size_t size, double v, const char *unit)
 {
 	char num[48];
 
-	cal_num_format_g(num, sizeof(num), v);
+	/* 9 digits: every load a balance can show, without binary noise */
+	cal_num_format_sig(num, sizeof(num), v, 9);
 	snprintf(buf, size, "%s %s", num, unit);
 }
 
@@ -282,15 +283,19 @@ static int assign_weights(struct builder *b, struct cal_plan_point *pt, double l
 	if (err)
 		return err;
 	if (!adequate) {
-		char sm[32], lm[32];
+		char sm[32], lm[32], ratio[32], mp[32];
 
-		cal_num_format_g(sm, sizeof(sm), sum_mpe);
-		cal_num_format_g(lm, sizeof(lm), limit);
-		return cal_error_set(CAL_ERR_REFUSED,
-				     "weights %s for the load %s are not adequate: sum of their "
-				     "MPEs %s %s exceeds %.4g of the instrument's MPE (%s %s)",
-				     pt->weights_text, lt, sm, b->dut->unit, b->p->adequacy_ratio,
-				     lm, b->dut->unit);
+		cal_num_format_sig(sm, sizeof(sm), sum_mpe, 4);
+		cal_num_format_sig(lm, sizeof(lm), limit, 4);
+		cal_num_format_sig(ratio, sizeof(ratio), b->p->adequacy_ratio, 4);
+		cal_num_format_sig(mp, sizeof(mp), mpe0, 6);
+		return cal_error_set(
+			CAL_ERR_REFUSED,
+			"weights %s for the load %s are not adequate: the sum of their "
+			"MPEs, %s %s, exceeds %s %s (%s of the instrument's MPE "
+			"%s %s at initial verification)",
+			pt->weights_text, lt, sm, b->dut->unit, lm, b->dut->unit, ratio, mp,
+			b->dut->unit);
 	}
 	return CAL_OK;
 }
@@ -551,6 +556,14 @@ int cal_plan_build(struct cal_plan *out, const struct cal_procedure *p,
 	if (cal_unit_parse(&u, dut->unit) || cal_unit_quantity(u) != CAL_Q_MASS)
 		return cal_error_set(CAL_ERR_CONFIG, "instrument %s: '%s' is not a unit of mass",
 				     dut->id, dut->unit);
+	{
+		double g = cal_unit_si_factor(u) * 1e3;
+
+		/* A verification of marked data R 76 does not allow means nothing. */
+		if (cal_r76_check_instrument(b.cls, dut->max * g, dut->min * g, dut->e * g,
+					     dut->d * g))
+			return cal_error_prefix(CAL_ERR_CONFIG, "instrument %s: ", dut->id);
+	}
 	err = cal_procedure_mpe_factor(&b.factor, p, mode);
 	if (err)
 		return err;

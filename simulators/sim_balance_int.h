@@ -55,7 +55,7 @@ struct sim_reading {
 	double gross_g;	     /* latest sample, after zero, before tare, g */
 	double net_g;	     /* gross_g - tare_g, g (not rounded) */
 	double mean_gross_g; /* mean gross over the stability window, g */
-	bool settled;	     /* settle_ms have passed since the last load change */
+	bool settled;	     /* the whole stability window is settle_ms past the last change */
 	bool stable;	     /* settled and the fluctuation within +-d/2 (see header) */
 	bool over;	     /* gross > max + 9 d */
 	bool under;	     /* gross < -20 d */

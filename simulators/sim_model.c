@@ -170,9 +170,12 @@ void sim_model_read(struct sim_reading *out, const struct sim_model *m, int64_t 
 	out->gross_g = sample_raw(m, k) - m->zero_g;
 	out->net_g = out->gross_g - m->tare_g;
 	out->mean_gross_g = rmean - m->zero_g;
-	/* judged on the sample shown, so "S" never carries a pre-settling value */
-	out->settled =
-		m->settle_ms <= 0 || m->t0_ms + k * SIM_SAMPLE_MS - m->t_change_ms >= m->settle_ms;
+	/*
+	 * Judged on the oldest sample of the stability window, so neither "S" nor
+	 * the window mean a zero or tare takes carries a pre-settling value.
+	 */
+	out->settled = m->settle_ms <= 0 ||
+		       m->t0_ms + (k - (n - 1)) * SIM_SAMPLE_MS - m->t_change_ms >= m->settle_ms;
 	out->stable = out->settled && quiet;
 	out->over = out->gross_g > m->max_g + SIM_OVERLOAD_E * m->d_g;
 	out->under = out->gross_g < -SIM_UNDERLOAD_D * m->d_g;

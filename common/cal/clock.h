@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 struct cal_clock {
-	int64_t (*mono_ms)(void *ctx);		/* monotonic milliseconds */
+	int64_t (*mono_ms)(void *ctx);		 /* monotonic milliseconds */
 	void (*sleep_ms)(void *ctx, int64_t ms); /* wait; a fake clock just advances */
-	int64_t (*wall_s)(void *ctx);		/* seconds since 1970-01-01 UTC */
+	int64_t (*wall_s)(void *ctx);		 /* seconds since 1970-01-01 UTC */
 	void *ctx;
 };
 

@@ -15,23 +15,23 @@
 /* Values are stable and append-only: update error.c when adding one. */
 enum cal_err {
 	CAL_OK = 0,
-	CAL_ERR = -1,		  /* generic; detail is in cal_error_last() */
-	CAL_ERR_ARG = -2,	  /* bad argument or malformed user input */
-	CAL_ERR_NOMEM = -3,	  /* allocation failed */
-	CAL_ERR_IO = -4,	  /* OS or transport failure */
-	CAL_ERR_TIMEOUT = -5,	  /* instrument did not answer in time */
-	CAL_ERR_PROTO = -6,	  /* garbled frame, CRC error, unexpected reply */
-	CAL_ERR_DEVICE = -7,	  /* instrument reported an error (ES, EL, exception) */
-	CAL_ERR_UNSUPPORTED = -8, /* the driver has no such op */
-	CAL_ERR_STATE = -9,	  /* wrong state: device closed, run finished... */
-	CAL_ERR_DB = -10,	  /* SQLite failure */
-	CAL_ERR_NOTFOUND = -11,	  /* no such instrument, standard, run, certificate */
-	CAL_ERR_CONFIG = -12,	  /* bad bench or procedure file */
-	CAL_ERR_REFUSED = -13,	  /* precondition not met (standard overdue, 1/3 rule) */
+	CAL_ERR = -1,		   /* generic; detail is in cal_error_last() */
+	CAL_ERR_ARG = -2,	   /* bad argument or malformed user input */
+	CAL_ERR_NOMEM = -3,	   /* allocation failed */
+	CAL_ERR_IO = -4,	   /* OS or transport failure */
+	CAL_ERR_TIMEOUT = -5,	   /* instrument did not answer in time */
+	CAL_ERR_PROTO = -6,	   /* garbled frame, CRC error, unexpected reply */
+	CAL_ERR_DEVICE = -7,	   /* instrument reported an error (ES, EL, exception) */
+	CAL_ERR_UNSUPPORTED = -8,  /* the driver has no such op */
+	CAL_ERR_STATE = -9,	   /* wrong state: device closed, run finished... */
+	CAL_ERR_DB = -10,	   /* SQLite failure */
+	CAL_ERR_NOTFOUND = -11,	   /* no such instrument, standard, run, certificate */
+	CAL_ERR_CONFIG = -12,	   /* bad bench or procedure file */
+	CAL_ERR_REFUSED = -13,	   /* precondition not met (standard overdue, 1/3 rule) */
 	CAL_ERR_INTERRUPTED = -14, /* stopped by the operator or a signal */
-	CAL_ERR_UNSTABLE = -15,	  /* no stable reading within the time allowed */
-	CAL_ERR_RANGE = -16,	  /* overload, underload, value out of range */
-	CAL_ERR_IMMUTABLE = -17,  /* attempt to change an issued record */
+	CAL_ERR_UNSTABLE = -15,	   /* no stable reading within the time allowed */
+	CAL_ERR_RANGE = -16,	   /* overload, underload, value out of range */
+	CAL_ERR_IMMUTABLE = -17,   /* attempt to change an issued record */
 };
 
 #define CAL_ERR_LAST CAL_ERR_IMMUTABLE

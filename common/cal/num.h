@@ -32,4 +32,11 @@ int cal_num_format(char *buf, size_t size, double v, int decimals);
 /* Shortest "%.*g" text that reads back as the same double, in the C locale. */
 int cal_num_format_g(char *buf, size_t size, double v);
 
+/*
+ * v to at most @sig significant digits (1..17), trailing zeros dropped, plain
+ * notation for everyday magnitudes, C locale: for messages to people, where
+ * 0.1 + 0.2 must read "0.3", not "0.30000000000000004".
+ */
+int cal_num_format_sig(char *buf, size_t size, double v, int sig);
+
 #endif

@@ -64,8 +64,8 @@ int cal_db_setting_set(struct cal_db *db, const char *key, const char *value);
 /* ---- instruments under test ------------------------------------------- */
 
 struct cal_instrument {
-	char id[64];		 /* register id chosen by the centre, e.g. "CAN-0042" */
-	char type[96];		 /* instrument type, e.g. "cân kỹ thuật" / "nawi" */
+	char id[64];   /* register id chosen by the centre, e.g. "CAN-0042" */
+	char type[96]; /* instrument type, e.g. "cân kỹ thuật" / "nawi" */
 	char manufacturer[96];
 	char model[96];
 	char serial[64];
@@ -122,22 +122,22 @@ struct cal_run {
 	char instrument_id[64];
 	char procedure_id[96];
 	char procedure_title[160];
-	char method[96];	  /* e.g. "ĐLVN 16:2009 (OIML R 76-1)" */
+	char method[96];	   /* e.g. "ĐLVN 16:2009 (OIML R 76-1)" */
 	char procedure_sha256[65]; /* hex of the procedure file's bytes */
 	char procedure_path[256];
 	char bench_path[256];
-	char device_id[64];	   /* bench instrument read, "" when typed by hand */
-	char mode[16];		   /* "initial", "periodic", "after-repair" */
+	char device_id[64]; /* bench instrument read, "" when typed by hand */
+	char mode[16];	    /* "initial", "periodic", "after-repair" */
 	char operator_name[96];
 	enum cal_run_status status;
-	char verdict[8];	   /* "PASS", "FAIL" or "" */
+	char verdict[8]; /* "PASS", "FAIL" or "" */
 	char fail_reason[256];
-	char started_at[24];	   /* ISO 8601 UTC */
+	char started_at[24]; /* ISO 8601 UTC */
 	char finished_at[24];
-	int pid;		   /* process running it, while running */
-	char dut_model[96];	   /* as identified over the interface */
+	int pid;	    /* process running it, while running */
+	char dut_model[96]; /* as identified over the interface */
 	char dut_serial[64];
-	char status_reason[256];   /* why it was last interrupted or aborted ("" if never) */
+	char status_reason[256]; /* why it was last interrupted or aborted ("" if never) */
 };
 
 /*
@@ -182,19 +182,19 @@ int cal_db_reading_add(int64_t *reading_id, struct cal_db *db, int64_t run_id, i
 int cal_db_reading_count(int *n, struct cal_db *db, int64_t run_id);
 
 struct cal_result {
-	int seq;	     /* 1, 2, ... in procedure order; unique per run */
-	char test[24];	     /* "zero", "weighing", "eccentricity", "repeatability" */
-	char label[64];	     /* "up 3", "position 2 (front left)", "series 1 #2" */
-	char unit[8];	     /* unit of the numbers below (the instrument's) */
-	double load;	     /* nominal test load */
-	double ref;	     /* conventional mass of the weights used */
-	double indication;   /* I, as shown */
-	int decimals;	     /* decimals of I */
-	double error;	     /* E = I - ref (or the test's own quantity, e.g. range) */
-	double mpe;	     /* |MPE| that E is judged against */
-	char verdict[8];     /* "PASS" or "FAIL" */
-	char weights[128];   /* "W3+W4" */
-	int64_t reading_id;  /* the reading this result was computed from; 0 = none */
+	int seq;	    /* 1, 2, ... in procedure order; unique per run */
+	char test[24];	    /* "zero", "weighing", "eccentricity", "repeatability" */
+	char label[64];	    /* "up 3", "position 2 (front left)", "series 1 #2" */
+	char unit[8];	    /* unit of the numbers below (the instrument's) */
+	double load;	    /* nominal test load */
+	double ref;	    /* conventional mass of the weights used */
+	double indication;  /* I, as shown */
+	int decimals;	    /* decimals of I */
+	double error;	    /* E = I - ref (or the test's own quantity, e.g. range) */
+	double mpe;	    /* |MPE| that E is judged against */
+	char verdict[8];    /* "PASS" or "FAIL" */
+	char weights[128];  /* "W3+W4" */
+	int64_t reading_id; /* the reading this result was computed from; 0 = none */
 };
 
 /* CAL_ERR_STATE when seq already exists for the run (results are immutable). */
@@ -216,9 +216,9 @@ struct cal_cert {
 	enum cal_cert_kind kind;
 	int64_t run_id;
 	char instrument_id[64];
-	char issued_at[24];	/* ISO 8601 UTC */
-	char issue_date[11];	/* YYYY-MM-DD */
-	char valid_until[11];	/* YYYY-MM-DD, "" for failure records */
+	char issued_at[24];   /* ISO 8601 UTC */
+	char issue_date[11];  /* YYYY-MM-DD */
+	char valid_until[11]; /* YYYY-MM-DD, "" for failure records */
 	bool revoked;
 	char revoked_at[24];
 	char revoke_reason[256];

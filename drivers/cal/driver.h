@@ -57,8 +57,8 @@ enum cal_read_mode {
 struct cal_device;
 
 struct cal_driver {
-	const char *name;	    /* "mt-sics": lowercase, digits, dashes */
-	const char *longname;	    /* "Mettler Toledo MT-SICS balance" */
+	const char *name;     /* "mt-sics": lowercase, digits, dashes */
+	const char *longname; /* "Mettler Toledo MT-SICS balance" */
 	enum cal_dev_class dclass;
 	int api_version;	    /* CAL_DRIVER_API_VERSION */
 	const char *default_serial; /* "9600/8N1" */
@@ -78,7 +78,7 @@ struct cal_device {
 	void *priv;		      /* driver state, owned by the driver */
 	char id[64];		      /* the bench file's id, for messages */
 	int timeout_ms;		      /* per command answer, default 2000 */
-	int retries;		      /* extra attempts after a timeout or garbled frame, default 2 */
+	int retries; /* extra attempts after a timeout or garbled frame, default 2 */
 };
 
 /* The driver registry: an explicit table in registry.c. */
@@ -112,11 +112,16 @@ int cal_dev_tare(struct cal_device *dev);
 /* Called by cal_dev_read_stable() with each reading while waiting; return non-zero to stop. */
 typedef int (*cal_reading_progress_fn)(const struct cal_reading *rd, void *payload);
 
+/* How long overload/underload must last before cal_dev_read_stable() reports it, ms. */
+#define CAL_RANGE_HOLD_MS 2000
+
 /*
  * Poll CAL_READ_NOW until the instrument reports a stable value, at most
  * timeout_ms on @clock. Returns CAL_OK with the stable reading, or
  * CAL_ERR_UNSTABLE with the last (unstable) reading in *out, or the error of
- * the last read. Overload/underload return CAL_ERR_RANGE with the reading.
+ * the last read. Overload/underload that lasts CAL_RANGE_HOLD_MS (or until
+ * the timeout, if sooner) returns CAL_ERR_RANGE with the reading; a shorter
+ * one is waited out like an unstable reading.
  */
 int cal_dev_read_stable(struct cal_reading *out, struct cal_device *dev,
 			const struct cal_clock *clock, int timeout_ms,

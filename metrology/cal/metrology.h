@@ -76,6 +76,17 @@ struct cal_r76_classification {
 int cal_r76_classify(struct cal_r76_classification *out, enum cal_r76_class cls, double max_g,
 		     double e_g);
 
+/*
+ * Are the marked data of an instrument consistent with R 76-1 (domain.md
+ * §1.1)? Table 3 (e range and form, n = Max/e), d of the form 1/2/5 x 10^k
+ * and d <= e, d < e only for classes I and II with e = 10^k kg and e <= 10 d,
+ * and Min not below the Table 3 lower limit. All in grams; d_g = 0 and
+ * min_g = 0 mean "not given" and are not checked. Returns CAL_OK, or
+ * CAL_ERR_ARG with a message naming the first rule broken.
+ */
+int cal_r76_check_instrument(enum cal_r76_class cls, double max_g, double min_g, double e_g,
+			     double d_g);
+
 /* ---- OIML R 111-1:2004, weights ------------------------------------------ */
 
 /* OIML R 111 weight classes, best first */
@@ -105,6 +116,16 @@ const char *cal_r111_class_name(enum cal_r111_class c);
  * 1 g...), is CAL_ERR_ARG with a message.
  */
 int cal_r111_mpe(double *out_kg, enum cal_r111_class cls, double nominal_kg);
+
+/*
+ * Does a calibrated weight conform to its class (domain.md §1.5)? The nominal
+ * value must be in the R 111 series for the class, its expanded uncertainty
+ * U <= MPE/3 (R 111-1 §5.2) and its correction (conventional mass - nominal)
+ * within +-(MPE - U) (R 111-1 §5.3). All in kg. CAL_OK or CAL_ERR_ARG with
+ * a message naming the rule.
+ */
+int cal_r111_check_weight(enum cal_r111_class cls, double nominal_kg, double correction_kg,
+			  double u_kg);
 
 /*
  * The "1/3 rule" (R 76-1 §3.7.1, domain.md §1.6): the standard is adequate

@@ -228,6 +228,8 @@ struct cal_run_params {
 	void *op_ctx;
 	const struct cal_clock *clock; /* NULL = system clock */
 	volatile int *stop_flag;       /* set by a signal handler: interrupt at the next step */
+	/* go on although the device reports another serial number than expected */
+	bool accept_serial_mismatch;
 };
 
 struct cal_run_outcome {

@@ -119,7 +119,7 @@ test_error_procedure_bad_value() {
 	grep -q 'limit_e: 25 ' "$T/bad-procedure.yaml" || fail "test setup: limit_e not found in the procedure"
 	cb run --manual --procedure "$T/bad-procedure.yaml" --instrument BAL-1 --mode initial --answers /dev/null
 	expect_rc 1
-	expect_one_line_error "^calbench: $T/bad-procedure.yaml:30: limit_e must be between 0 and 10$"
+	expect_one_line_error "^calbench: $T/bad-procedure.yaml:34: limit_e must be between 0 and 10$"
 }
 
 test_error_mode_yearly() {
@@ -227,6 +227,66 @@ test_error_instrument_not_r76() {
 	cb run --manual --procedure "$PROCEDURE" --instrument BAL-7 --mode initial --answers /dev/null
 	expect_rc 4
 	expect_one_line_error "^calbench: run refused: instrument BAL-7: accuracy class 'VII' is not an OIML R 76 class"
+}
+
+# A bench of two balances and no --device: refused before anything is printed.
+test_error_bench_two_instruments_no_device() {
+	register_weights
+	register_instrument BAL-1 SN-1
+	cat >"$T/bench.yaml" <<'EOF'
+bench: it-bench
+instruments:
+  - { id: bal1, driver: mt-sics, port: /dev/null }
+  - { id: bal2, driver: mt-sics, port: /dev/null }
+EOF
+	cb run --bench "$T/bench.yaml" --procedure "$PROCEDURE" --instrument BAL-1 --mode initial
+	expect_rc 4
+	expect_one_line_error "^calbench: $T/bench.yaml: the bench has 2 instruments; say which with --device ID$"
+	[ ! -s "$T/out" ] || fail "a refused run printed: $(cat "$T/out")"
+	[ "$(runs_count)" -eq 0 ] || fail "a refused run was recorded"
+}
+
+# A file of standards with one bad entry adds none, and says none was added.
+test_error_add_file_rolled_back() {
+	write_weights "$T/w.yaml" "$(date -d '+1 year' +%F)"
+	sed -i '/id: W500,/s/nominal: 500 g/nominal: 500 parsecs/' "$T/w.yaml"
+	cb standard add --file "$T/w.yaml"
+	expect_rc 1
+	expect_one_line_error "500 parsecs.*\\(nothing from $T/w.yaml was added\\)$"
+	[ ! -s "$T/out" ] || fail "a rolled-back add printed: $(cat "$T/out")"
+	[ "$(sql 'SELECT count(*) FROM standards')" -eq 0 ] || fail "standards were added"
+}
+
+# Marked data R 76 does not allow, and weights not of their class, are refused
+# at registration, naming the field and the rule.
+test_error_register_not_conforming() {
+	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000 --e 3
+	expect_rc 1
+	expect_one_line_error '^calbench: --class: class III: e = 3 g is outside 0.1 g <= e <= 2 g \(R 76-1 Table 3\)$'
+	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000 --e 5 --d 1
+	expect_rc 1
+	expect_one_line_error 'only for classes I and II'
+	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000 --e 5 --min 50
+	expect_rc 1
+	expect_one_line_error 'Min = 50 g is below the lower limit 100 g'
+	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000
+	expect_rc 1
+	expect_one_line_error '^calbench: --e: class III is an OIML R 76 class: give e \(and d\)$'
+	[ "$(sql 'SELECT count(*) FROM instruments')" -eq 0 ] || fail "a refused instrument was added"
+
+	cb standard add --id W10K --class M1 --nominal 10kg --correction 0.6g --u 0.1g --due 2030-01-01
+	expect_rc 1
+	expect_one_line_error '^calbench: --nominal: correction 600 mg is outside \+-\(MPE - U\) = \+-400 mg for class M1'
+	cb standard add --id W10K --class M1 --nominal 10kg --u 0.2g --due 2030-01-01
+	expect_rc 1
+	expect_one_line_error 'U = 200 mg is above 1/3 of the class M1 MPE 500 mg'
+	cb standard add --id W3K --class M1 --nominal 3kg --due 2030-01-01
+	expect_rc 1
+	expect_one_line_error '3 kg|series'
+	cb standard add --id W10K --class M7 --nominal 10kg --due 2030-01-01
+	expect_rc 1
+	expect_one_line_error "'M7' is not an OIML R 111 weight class"
+	[ "$(sql 'SELECT count(*) FROM standards')" -eq 0 ] || fail "a refused standard was added"
 }
 
 run_tests

@@ -338,6 +338,10 @@ technician() {
 				continue
 			fi
 			grams_of "$line"
+			# WRONG_LOAD_AT=N WRONG_LOAD=G: at instruction N put G on instead
+			if [ "${WRONG_LOAD_AT:-0}" -eq "$n" ]; then
+				GRAMS=$WRONG_LOAD
+			fi
 			sim_cmd "$sim" "load $GRAMS"
 			[ "$SIM_REPLY" = ok ] || fail "simulator answered '$SIM_REPLY' to 'load $GRAMS'"
 			printf '\n' >&"$in_fd"

@@ -202,4 +202,59 @@ test_manual_sigint_resume() {
 	expect_every_point_once "$no"
 }
 
+# An interrupted run the metrologist decides to give up: aborted with a reason,
+# no document; it cannot be resumed, and a completed run cannot be either.
+test_manual_abort() {
+	setup_registers
+	write_answers "$T/part1" 1 3
+	cb run --manual --procedure "$PROCEDURE" --instrument BAL-M --mode initial --answers "$T/part1"
+	expect_rc 3
+	cb run --abort 1
+	expect_rc 64
+	expect_one_line_error '^calbench: run --abort: say why with --reason TEXT'
+	cb run --abort 1 --reason "W10K dropped, set to recalibration"
+	expect_rc 0
+	expect_out '^Run 1 aborted: W10K dropped, set to recalibration \(no certificate or failure record is issued\)$'
+	cb runs
+	expect_out '^1 +BAL-M .* aborted +- +W10K dropped'
+	[ "$(sql 'SELECT count(*) FROM certificates')" -eq 0 ] || fail "an aborted run has a document"
+	cb run --resume 1 --answers "$T/part1"
+	expect_rc 4
+	expect_one_line_error '^calbench: run 1 is aborted, only an interrupted run can be resumed$'
+	cb run --abort 1 --reason again
+	expect_rc 4
+	cb run --abort 99 --reason x
+	expect_rc 1
+	expect_one_line_error "^calbench: no run 99"
+
+	write_answers "$T/all" 1 18
+	cb run --manual --procedure "$PROCEDURE" --instrument BAL-M --mode initial --answers "$T/all"
+	expect_rc 0
+	cb run --resume 2 --answers "$T/all"
+	expect_rc 4
+	expect_one_line_error '^calbench: run 2 is completed, only an interrupted run can be resumed$'
+	cb run --abort 2 --reason x
+	expect_rc 4
+}
+
+# d = 5 g: a typed 101 g is a typo; asked again, the run goes on. Three typos
+# in a row stop the run (resumable).
+test_manual_indication_not_multiple_of_d() {
+	setup_registers
+	write_answers "$T/rest" 3 18
+	{
+		printf 'ok\n0\nok\n101\n100\n'
+		cat "$T/rest"
+	} >"$T/answers"
+	cb run --manual --procedure "$PROCEDURE" --instrument BAL-M --mode initial --answers "$T/answers"
+	expect_rc 0
+	expect_out '^        101 g is not a multiple of d = 5 g; indication of BAL-M \(g\): 100$'
+	expect_out '^Verdict: PASS$'
+
+	printf 'ok\n1\n2\n3\n' >"$T/typos"
+	cb run --manual --procedure "$PROCEDURE" --instrument BAL-M --mode initial --answers "$T/typos"
+	expect_rc 3
+	expect_err '^calbench: run 2 interrupted: zero .*: 3 g is not a multiple of d = 5 g \(typed 3 times\)$'
+}
+
 run_tests

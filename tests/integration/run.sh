@@ -182,4 +182,40 @@ test_run_sigint_during_reading() {
 	sim_stop bal
 }
 
+
+# The balance on the line reports another serial number than the register: the
+# run is refused (wrong instrument connected?) unless the operator accepts it.
+test_run_serial_mismatch_refused() {
+	register_weights
+	register_instrument BAL-S REG-SERIAL-1
+	sim_tcp bal --settle-ms 100 --serial OTHER-SERIAL-9
+	bench_file "$T/bench.yaml" "tcp:127.0.0.1:$SIM_PORT"
+	run_args BAL-S
+	cb "${RUN_ARGS[@]}" </dev/null
+	expect_rc 4
+	expect_one_line_error "^calbench: run refused: bal1 reports serial number 'OTHER-SERIAL-9', the register has 'REG-SERIAL-1' for BAL-S: is the right instrument connected\\?"
+	[ "$(sql 'SELECT count(*) FROM runs')" -eq 0 ] || fail "a refused run left a run behind"
+
+	technician bal "${RUN_ARGS[@]}" --accept-serial-mismatch
+	expect_rc 0
+	expect_out '^Verdict: PASS$'
+	expect_err "reports serial number 'OTHER-SERIAL-9'.*accepted by the operator"
+}
+
+# A wrong weight on the receptor (overload) is not a FAIL: the operator is told,
+# the point is taken again, the run passes; the overload reading is kept.
+test_run_overload_retaken() {
+	setup_bench BAL-O SIM-RUN-O tcp
+	run_args BAL-O
+	WRONG_LOAD_AT=6 WRONG_LOAD=40000 technician bal "${RUN_ARGS[@]}"
+	expect_rc 0
+	[ "$INSTRUCTIONS" -eq 19 ] || fail "the technician saw $INSTRUCTIONS instructions, expected 19"
+	expect_out '^\[6/19\] .*the instrument shows overload; check the weights and the receptor, again: place 30 kg: W20K \+ W10K, then press Enter'
+	expect_out '^Verdict: PASS$'
+	[ "$(sql "SELECT count(*) FROM readings WHERE run_id = 1 AND point_seq = 6 AND raw LIKE 'S +%'")" -eq 1 ] ||
+		fail "the overload reading of point 6 was not kept"
+	[ "$(sql "SELECT count(*) FROM results WHERE run_id = 1 AND seq = 6")" -eq 1 ] ||
+		fail "point 6 should have one result"
+}
+
 run_tests

@@ -32,7 +32,7 @@ test_sim_tcp_read() {
 }
 
 test_sim_tcp_bench_check() {
-	sim_tcp bal --settle-ms 100 --serial SIM-TCP-2
+	sim_tcp bal --settle-ms 0 --serial SIM-TCP-2
 	bench_file "$T/bench.yaml" "tcp:127.0.0.1:$SIM_PORT"
 	sim_cmd bal 'load 100'
 	cb bench check --bench "$T/bench.yaml"
@@ -177,6 +177,19 @@ test_sim_pty_read() {
 	cb read --bench "$T/bench.yaml" bal1
 	expect_rc 1
 	expect_one_line_error "^calbench: bal1: port $T/ttyBAL does not exist$"
+}
+
+# Overload: the reading says so (no value, not a zero), one error line, exit 1.
+test_sim_tcp_overload_read() {
+	sim_tcp bal --settle-ms 0
+	bench_file "$T/bench.yaml" "tcp:127.0.0.1:$SIM_PORT"
+	sim_cmd bal 'load 40000'
+	cb read --bench "$T/bench.yaml" bal1 --json --timeout 1
+	expect_rc 1
+	expect_json
+	expect_out '"value": null, "unit": null, .*"value_si": null, .*"overload": true, "underload": false, "raw": "S \+"'
+	expect_one_line_error '^calbench: read: bal1: SI: overload, above the range \("S \+"\)$'
+	sim_stop bal
 }
 
 run_tests

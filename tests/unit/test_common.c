@@ -56,8 +56,8 @@ static void test_num_parse_decimals(void **state)
 
 static void test_num_parse_rejects(void **state)
 {
-	static const char *bad[] = { "", "-", ".", "1,5", "1.2.3", " 1", "1 ", "0x10", "inf",
-				     "nan", "1e", "1e+", "abc", "1e99999", "--1" };
+	static const char *bad[] = { "",    "-",   ".",	 "1,5", "1.2.3", " 1",	    "1 ", "0x10",
+				     "inf", "nan", "1e", "1e+", "abc",	 "1e99999", "--1" };
 	double v;
 
 	(void)state;
@@ -105,6 +105,20 @@ static void test_num_format(void **state)
 	assert_string_equal(buf, "1e-09");
 	cal_num_format_g(buf, sizeof(buf), 9999.88);
 	assert_string_equal(buf, "9999.88");
+
+	/* For people: binary noise rounded off, plain notation, C locale. */
+	cal_num_format_sig(buf, sizeof(buf), 0.1 + 0.2, 9);
+	assert_string_equal(buf, "0.3");
+	cal_num_format_g(buf, sizeof(buf), 0.1 + 0.2);
+	assert_string_equal(buf, "0.30000000000000004");
+	cal_num_format_sig(buf, sizeof(buf), 0.016666666666650003, 4);
+	assert_string_equal(buf, "0.01667");
+	cal_num_format_sig(buf, sizeof(buf), 30000, 4);
+	assert_string_equal(buf, "30000");
+	cal_num_format_sig(buf, sizeof(buf), 15000.5, 9);
+	assert_string_equal(buf, "15000.5");
+	cal_num_format_sig(buf, sizeof(buf), -2.5, 0); /* sig clamped to 1 */
+	assert_string_equal(buf, "-2");
 }
 
 static void test_units(void **state)

@@ -547,6 +547,30 @@ static void test_read_stable_reaches_stability(void **state)
 	free(p);
 }
 
+/* A moment of overload (a weight set down hard) is waited out. */
+static void test_read_stable_transient_overload(void **state)
+{
+	struct peer *p = new_peer();
+	struct cal_device *dev;
+	struct cal_reading rd;
+	struct fake_clock fc = { 0, 0 };
+	const struct cal_clock clock = { fake_mono, fake_sleep, fake_wall, &fc };
+
+	(void)state;
+	step(p, "SI", "S +\r\n");
+	step(p, "SI", "S +\r\n");
+	step(p, "SI", "S D 30040.00 g\r\n");
+	step(p, "SI", "S +\r\n");
+	step(p, "SI", "S S 30000.00 g\r\n");
+	dev = open_bal(p);
+	assert_int_equal(cal_dev_read_stable(&rd, dev, &clock, 30000, NULL, NULL), CAL_OK);
+	assert_true(rd.value == 30000.0);
+	assert_int_equal(rd.flags, CAL_RD_STABLE);
+	assert_int_equal(fc.sleeps, 4);
+	close_bal(dev, p);
+	free(p);
+}
+
 static void test_read_stable_times_out(void **state)
 {
 	struct peer *p = new_peer();
@@ -580,10 +604,19 @@ static void test_read_stable_times_out(void **state)
 			 CAL_ERR_INTERRUPTED);
 	assert_int_equal(pr.calls, 2);
 
-	/* Overload ends the wait at once, with the reading. */
+	/* Overload that lasts ends the wait (here the timeout comes first), with the reading. */
 	p->repeat_reply = "S +\r\n";
+	fc.now_ms = 0;
 	assert_int_equal(cal_dev_read_stable(&rd, dev, &clock, 1000, NULL, NULL), CAL_ERR_RANGE);
 	assert_int_equal(rd.flags, CAL_RD_OVERLOAD);
+	assert_int_equal(fc.now_ms, 1000);
+	/* ... after CAL_RANGE_HOLD_MS when the timeout is longer */
+	fc.now_ms = 0;
+	assert_int_equal(cal_dev_read_stable(&rd, dev, &clock, 30000, NULL, NULL), CAL_ERR_RANGE);
+	assert_true(fc.now_ms >= CAL_RANGE_HOLD_MS && fc.now_ms < CAL_RANGE_HOLD_MS + 150);
+	p->repeat_reply = "S -\r\n";
+	assert_int_equal(cal_dev_read_stable(&rd, dev, &clock, 30000, NULL, NULL), CAL_ERR_RANGE);
+	assert_int_equal(rd.flags, CAL_RD_UNDERLOAD);
 
 	/* A balance that never answers: the read error comes back. */
 	p->repeat_reply = NULL;
@@ -696,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_zero_and_tare),
 		cmocka_unit_test(test_write_failure),
 		cmocka_unit_test(test_read_stable_reaches_stability),
+		cmocka_unit_test(test_read_stable_transient_overload),
 		cmocka_unit_test(test_read_stable_times_out),
 		cmocka_unit_test(test_null_ops_unsupported),
 		cmocka_unit_test(test_dispatch_arguments),

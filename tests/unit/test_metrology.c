@@ -430,7 +430,62 @@ static void test_r76_classify_bad_args(void **state)
 	assert_arg_error(cal_r76_classify(NULL, CAL_R76_III, 30000, 5));
 }
 
+/* Marked data of an instrument against R 76-1 (domain.md §1.1, T8). */
+static void test_r76_check_instrument(void **state)
+{
+	(void)state;
+	/* T8: III, Max 30 kg, e = d = 5 g, Min 100 g */
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_III, 30000, 100, 5, 5), CAL_OK);
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_III, 30000, 0, 5, 0), CAL_OK);
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_III, 30000, 200, 5, 5), CAL_OK);
+	/* e = 3 g is not 1, 2, 5 x 10^k */
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_III, 30000, 100, 3, 3), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "e = 3 g is "));
+	/* n = 60 000 > 10 000 */
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_III, 30000, 100, 0.5, 0.5), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "above n_max"));
+	/* d > e; d not 1/2/5; d < e in class III */
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_III, 30000, 100, 5, 10), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "larger than e"));
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_III, 30000, 100, 5, 4), CAL_ERR_ARG);
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_III, 30000, 100, 5, 1), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "only for classes I and II"));
+	/* class I, e = 1 mg = 10^-6 kg, d = 0.1 mg: allowed; d = 0.01 mg: e > 10 d */
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_I, 220, 0.1, 0.001, 0.0001), CAL_OK);
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_I, 220, 0.1, 0.001, 0.00001),
+			 CAL_ERR_ARG);
+	/* class II, e = 0.02 g is not 10^k kg, so d = 0.01 g < e is refused */
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_II, 200, 1, 0.02, 0.01), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "e = 10^k kg"));
+	/* Min below the lower limit 20 e = 100 g */
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_III, 30000, 50, 5, 5), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "Min = 50 g is below the lower limit 100 g"));
+	assert_int_equal(cal_r76_check_instrument(CAL_R76_III, 30000, NAN, 5, 5), CAL_ERR_ARG);
+}
+
 /* ---- R 111 --------------------------------------------------------------- */
+
+/* A weight conforms to its class: R 111-1 §5.2 (U <= MPE/3), §5.3 (|c| <= MPE - U). */
+static void test_r111_check_weight(void **state)
+{
+	(void)state;
+	/* M1 10 kg: MPE 500 mg, limit of U 166.7 mg */
+	assert_int_equal(cal_r111_check_weight(CAL_R111_M1, 10, -0.12e-3, 0.16e-3), CAL_OK);
+	assert_int_equal(cal_r111_check_weight(CAL_R111_M1, 10, 0, 0.17e-3), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "U = 170 mg is above 1/3 of the class M1 MPE "
+						 "500 mg"));
+	/* correction 0.4 g with U 0.16 g: 400 > 500 - 160 = 340 mg */
+	assert_int_equal(cal_r111_check_weight(CAL_R111_M1, 10, 0.4e-3, 0.16e-3), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "correction 400 mg is outside +-(MPE - U) = "
+						 "+-340 mg"));
+	assert_int_equal(cal_r111_check_weight(CAL_R111_M1, 10, -0.34e-3, 0.16e-3), CAL_OK);
+	/* E2 200 g: MPE 0.3 mg (domain.md §10) */
+	assert_int_equal(cal_r111_check_weight(CAL_R111_E2, 0.2, 0.05e-6, 0.1e-6), CAL_OK);
+	/* 3 kg is not in the series */
+	assert_int_equal(cal_r111_check_weight(CAL_R111_M1, 3, 0, 0), CAL_ERR_ARG);
+	assert_int_equal(cal_r111_check_weight(CAL_R111_M1, 10, NAN, 0), CAL_ERR_ARG);
+	assert_int_equal(cal_r111_check_weight(CAL_R111_M1, 10, 0, -1e-6), CAL_ERR_ARG);
+}
 
 static void test_r111_class_parse_and_name(void **state)
 {
@@ -1203,6 +1258,8 @@ int main(void)
 		cmocka_unit_test(test_r76_change_points),
 		cmocka_unit_test(test_t8_classify_iii_30kg),
 		cmocka_unit_test(test_r76_classify_rows),
+		cmocka_unit_test(test_r76_check_instrument),
+		cmocka_unit_test(test_r111_check_weight),
 		cmocka_unit_test(test_r76_classify_violations),
 		cmocka_unit_test(test_r76_classify_bad_args),
 		cmocka_unit_test(test_r111_class_parse_and_name),

@@ -949,7 +949,9 @@ static void test_plan_refuses_third_rule_m2(void **state)
 	assert_msg_has("W20K + W10K");
 	assert_msg_has("30000 g");
 	assert_msg_has("not adequate");
-	assert_msg_has("4.6");
+	/* 3 g + 1.6 g against 1/3 of 7.5 g, in digits a person reads */
+	assert_msg_has("the sum of their MPEs, 4.6 g, exceeds 2.5 g (0.3333 of the "
+		       "instrument's MPE 7.5 g at initial verification)");
 	assert_null(plan.points);
 	cal_procedure_free(p);
 }
@@ -1079,6 +1081,29 @@ static void test_plan_load_outside_range(void **state)
  * change point (class III, Max 2 kg, 500 e = 2.5 kg): no load at all. That
  * must be a configuration error, not an empty or broken test.
  */
+/* Marked data R 76 does not allow (n = Max/e = 400 < 500 for e = 5 g): refused. */
+static void test_plan_refuses_bad_marking(void **state)
+{
+	struct cal_procedure *p = shipped();
+	struct cal_instrument dut;
+	struct cal_standard w[16];
+	size_t nw = tp_weights(w, "M1", "2027-01-01");
+	struct cal_plan plan;
+
+	(void)state;
+	tp_class3_dut(&dut);
+	dut.max = 2000;
+	cal_error_clear();
+	assert_int_equal(cal_plan_build(&plan, p, &dut, "initial", w, nw, &today), CAL_ERR_CONFIG);
+	assert_msg_has("instrument CAN-0042: class III: n = Max/e = 400 is below n_min = 500");
+	assert_null(plan.points);
+	dut.max = 30000;
+	dut.d = 1; /* d < e in class III */
+	assert_int_equal(cal_plan_build(&plan, p, &dut, "initial", w, nw, &today), CAL_ERR_CONFIG);
+	assert_msg_has("only for classes I and II");
+	cal_procedure_free(p);
+}
+
 static void test_plan_weighing_without_loads(void **state)
 {
 	struct cal_procedure *p = proc_text("procedure: p\n"
@@ -1095,7 +1120,9 @@ static void test_plan_weighing_without_loads(void **state)
 
 	(void)state;
 	tp_class3_dut(&dut);
-	dut.max = 2000;
+	/* class III, e = 1 g: the MPE changes at 500 g and 2000 g, both above Max */
+	dut.max = 400;
+	dut.e = dut.d = 1;
 	cal_error_clear();
 	assert_int_equal(cal_plan_build(&plan, p, &dut, "initial", w, nw, &today), CAL_ERR_CONFIG);
 	assert_msg_has("t.yaml:6:");
@@ -1204,6 +1231,7 @@ int main(void)
 		cmocka_unit_test(test_plan_refuses_uncomposable),
 		cmocka_unit_test(test_plan_bad_instrument),
 		cmocka_unit_test(test_plan_load_outside_range),
+		cmocka_unit_test(test_plan_refuses_bad_marking),
 		cmocka_unit_test(test_plan_weighing_without_loads),
 		cmocka_unit_test(test_plan_half_max_is_composed_load),
 		cmocka_unit_test(test_weights_compose),

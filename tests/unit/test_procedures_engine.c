@@ -40,7 +40,6 @@
 /* 2026-03-15T09:00:00Z */
 #define WALL0 1773565200
 
-
 static void assert_msg_has(const char *m, const char *needle)
 {
 	if (!strstr(m, needle))
@@ -316,6 +315,7 @@ struct rec_op {
 	bool stop_in_live; /* set it from the live callback instead */
 	/* (c): the mock balance whose load the operator "places" */
 	struct balance *bal;
+	int fix_overload_at; /* at this instruct (1-based) the overload goes away */
 };
 
 struct balance {
@@ -359,6 +359,8 @@ static int rec_instruct(void *ctx, const struct cal_step_info *step, const char 
 		*r->stop = 1;
 	if (r->bal)
 		bal_place(r->bal, step->point->ref);
+	if (r->bal && r->fix_overload_at == r->instructs)
+		r->bal->overload = false;
 	if (r->ans)
 		return cal_answers_ops.instruct(r->ans, step, text);
 	return CAL_OK;
@@ -561,7 +563,7 @@ static void test_run_typed_periodic(void **state)
 	char *text;
 
 	good_indications(v);
-	v[3] = 10007; /* E = 7.2 g: FAIL on initial (±5 g), PASS periodic (±10 g) */
+	v[3] = 10005; /* E = 5.2 g: FAIL on initial (±5 g), PASS periodic (±10 g) */
 	text = answers_text(v, 0, NREAD);
 	op.ans = answers(text);
 	params(&p, e, &rec_typed_ops, &op);
@@ -573,7 +575,7 @@ static void test_run_typed_periodic(void **state)
 	assert_near(r[0].mpe, 1.25, 1e-12); /* the zero limit is not an MPE */
 	for (size_t i = 1; i < NPOINTS; i++)
 		assert_near(r[i].mpe, 2 * plan[i].mpe, 1e-12);
-	assert_near(r[3].error, 7.2, 1e-9);
+	assert_near(r[3].error, 5.2, 1e-9);
 	free(r);
 	cal_answers_free(op.ans);
 
@@ -911,6 +913,10 @@ static void test_run_device_fail_high_load(void **state)
 	cal_dev_close(dev);
 }
 
+/*
+ * Overload that persists is no indication to judge: the point is taken again
+ * (the operator told why), then the run stops, resumable, every reading kept.
+ */
 static void test_run_device_overload(void **state)
 {
 	struct env *e = *state;
@@ -919,21 +925,59 @@ static void test_run_device_overload(void **state)
 	struct rec_op op = { .bal = &bal };
 	struct cal_run_params p;
 	struct cal_run_outcome out;
+	struct cal_run run;
+	size_t n = 0;
+	struct cal_result *r = NULL;
 
 	params(&p, e, &rec_device_ops, &op);
 	p.dev = dev;
-	assert_int_equal(cal_run_start(&out, &p), CAL_OK);
-	assert_string_equal(out.verdict, "FAIL");
-	assert_msg_has(out.reason, "up 5");
-	assert_msg_has(out.reason, "overload");
-	/* The overload reading is kept for the record. */
-	assert_int_equal(n_readings(e, out.run_id), 6);
+	assert_int_equal(cal_run_start(&out, &p), CAL_ERR_RANGE);
+	assert_false(out.completed);
+	assert_msg_has(cal_error_last(), "up 5");
+	assert_msg_has(cal_error_last(), "overload 3 times");
+	assert_msg_has(op.texts[5], "the instrument shows overload");
+	assert_int_equal(op.instructs, 5 + 3);
+	assert_int_equal(cal_db_run_get(&run, e->db, out.run_id), CAL_OK);
+	assert_int_equal(run.status, CAL_RUN_INTERRUPTED);
+	/* No result for the point, no certificate, the overload readings kept. */
+	assert_int_equal(cal_db_result_list(&r, &n, e->db, out.run_id), CAL_OK);
+	assert_int_equal(n, 5);
+	free(r);
 	assert_int_equal(
 		sql_long(e,
 			 "SELECT count(*) FROM readings WHERE run_id = ?1 AND point_seq = 6 "
 			 "AND raw = 'S +'",
 			 out.run_id),
-		1);
+		3);
+	assert_int_equal(
+		sql_long(e, "SELECT count(*) FROM certificates WHERE run_id = ?1", out.run_id), 0);
+
+	/* The weights fixed, the run resumes at that point and passes. */
+	bal.overload = false;
+	assert_int_equal(cal_run_resume(&out, &p, out.run_id), CAL_OK);
+	assert_true(out.completed);
+	assert_string_equal(out.verdict, "PASS");
+	assert_int_equal(n_readings(e, out.run_id), 3 + NREAD);
+	cal_dev_close(dev);
+}
+
+/* Overload (a wrong weight), the operator told, then the right load: PASS, the reading kept. */
+static void test_run_device_overload_once(void **state)
+{
+	struct env *e = *state;
+	struct balance bal = { .err_from = 30000, .overload = true };
+	struct cal_device *dev = bal_open(&bal);
+	struct rec_op op = { .bal = &bal, .fix_overload_at = 7 };
+	struct cal_run_params p;
+	struct cal_run_outcome out;
+
+	params(&p, e, &rec_device_ops, &op);
+	p.dev = dev;
+	assert_int_equal(cal_run_start(&out, &p), CAL_OK);
+	assert_string_equal(out.verdict, "PASS");
+	assert_int_equal(op.instructs, NREAD + 1);
+	assert_msg_has(op.texts[5], "overload");
+	assert_int_equal(n_readings(e, out.run_id), NREAD + 1);
 	cal_dev_close(dev);
 }
 
@@ -1143,7 +1187,7 @@ static void test_resume_after_committed_fail(void **state)
 	char *text;
 
 	good_indications(v);
-	v[3] = 10006; /* up 3: E = 6.2 g > 5 g */
+	v[3] = 10005; /* up 3: E = 5.2 g > 5 g (d = 5 g: indications are multiples of 5) */
 	text = answers_text(v, 0, NREAD);
 	op.ans = answers(text);
 	params(&p, e, &rec_typed_ops, &op);
@@ -1402,6 +1446,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_device_fail_high_load, setup_mem,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run_device_overload, setup_mem, teardown),
+		cmocka_unit_test_setup_teardown(test_run_device_overload_once, setup_mem, teardown),
 		cmocka_unit_test_setup_teardown(test_run_device_unstable, setup_mem, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_across_handles, setup_file, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_quit, setup_mem, teardown),

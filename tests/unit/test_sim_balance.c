@@ -291,6 +291,39 @@ static void test_sim_model_math(void **state)
 	assert_true(sim_model_err(&m, 40000) == 12);
 }
 
+/*
+ * Stable means the whole stability window lies after the settling: a zero
+ * taken from the window mean right after a load came off must not keep part of
+ * the load (it once kept ~40 g of 3 kg, and the next reading showed underload).
+ */
+static void test_sim_model_stable_window_settled(void **state)
+{
+	struct cal_sim_balance_cfg cfg;
+	struct sim_model m;
+	struct sim_reading r;
+	int64_t t;
+
+	(void)state;
+	cal_sim_balance_cfg_default(&cfg);
+	cfg.max_g = 6000;
+	cfg.d_g = 1;
+	cfg.noise_g = 0;
+	cfg.settle_ms = 800;
+	sim_model_init(&m, &cfg, 0);
+	sim_model_set_load(&m, 3000, 0);
+	sim_model_set_load(&m, 0, 2000);
+	for (t = 2000; t < 6000; t += SIM_SAMPLE_MS) {
+		sim_model_read(&r, &m, t);
+		if (r.stable)
+			break;
+	}
+	assert_true(r.stable);
+	assert_true(t >= 2000 + cfg.settle_ms + SIM_STAB_WINDOW_MS - SIM_SAMPLE_MS);
+	/* the mean the zero would take is the unloaded value, within d/10 */
+	assert_true(fabs(r.mean_gross_g) < cfg.d_g / 10);
+	assert_true(fabs(r.gross_g) < cfg.d_g / 10);
+}
+
 /* ---- the wire, over a pty ------------------------------------------------------- */
 
 static void test_sim_weight_format(void **state)
@@ -368,7 +401,8 @@ static void test_sim_dynamic_then_stable(void **state)
 	assert_memory_equal(line, "S D ", 4);
 	/* exponential approach: more than half way after half the settling time */
 	assert_true(strtod(line + 4, NULL) > 50 && strtod(line + 4, NULL) < 100);
-	sleep_ms(200);
+	/* stable once the whole 300 ms window lies after the settling */
+	sleep_ms(150 + SIM_STAB_WINDOW_MS);
 	xfer(&c, "SI\r\n", "S S     100.00 g\r\n");
 
 	/* S right after a change waits until settled, then answers stable */
@@ -864,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_sim_cfg_defaults),
 		cmocka_unit_test(test_sim_profile_parse),
 		cmocka_unit_test(test_sim_model_math),
+		cmocka_unit_test(test_sim_model_stable_window_settled),
 		cmocka_unit_test(test_sim_weight_format),
 		cmocka_unit_test(test_sim_dynamic_then_stable),
 		cmocka_unit_test(test_sim_noise_and_stability),
