@@ -169,3 +169,17 @@ int cal_num_format_sig(char *buf, size_t size, double v, int sig)
 	n = format_c(buf, size, "%.*g", sig, v);
 	return plain_notation(buf, size, n, v);
 }
+
+double cal_num_round_sig(double v, int sig)
+{
+	char buf[40];
+
+	if (!isfinite(v) || v == 0)
+		return v;
+	if (sig < 1)
+		sig = 1;
+	if (sig > 17)
+		sig = 17;
+	format_c(buf, sizeof(buf), "%.*e", sig - 1, v);
+	return strtod_l(buf, NULL, get_c_locale());
+}

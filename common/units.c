@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cal/error.h"
+#include "cal/num.h"
 #include "cal/units.h"
 
 struct unit_def {
@@ -84,6 +85,7 @@ int cal_unit_convert(double *out, double v, enum cal_unit from, enum cal_unit to
 		*out = v;
 		return CAL_OK;
 	}
-	*out = v * a->si_factor / b->si_factor;
+	/* 15 digits: what a person typed, without the binary noise of the factor */
+	*out = cal_num_round_sig(v * a->si_factor / b->si_factor, 15);
 	return CAL_OK;
 }

@@ -333,13 +333,25 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 		cal_date_format(out->valid_until, sizeof(out->valid_until), &until);
 	}
 
+	/* The issuing laboratory as it is today, copied onto the document. */
+	rc = cal_db_setting_get(out->lab_name, sizeof(out->lab_name), db, "lab.name");
+	if (rc && rc != CAL_ERR_NOTFOUND)
+		goto out;
+	rc = cal_db_setting_get(out->lab_address, sizeof(out->lab_address), db, "lab.address");
+	if (rc && rc != CAL_ERR_NOTFOUND)
+		goto out;
+	rc = CAL_OK;
+	cal_error_clear();
+
 	/* The document first: the run may only become completed with it. */
 	rc = db_prepare(&st, db,
 			"INSERT INTO certificates(number, kind, run_id, instrument_id, issued_at, "
-			"issue_date, valid_until, year, seq) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+			"issue_date, valid_until, year, seq, lab_name, lab_address) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 	if (rc)
 		goto out;
+	db_bind_str(st, 10, out->lab_name);
+	db_bind_str(st, 11, out->lab_address);
 	db_bind_str(st, 1, out->number);
 	db_bind_str(st, 2, kind_text(kind));
 	sqlite3_bind_int64(st, 3, run_id);
@@ -394,7 +406,8 @@ static int cert_get(struct cal_cert *out, struct cal_db *db, const char *number)
 	memset(out, 0, sizeof(*out));
 	rc = db_prepare(&st, db,
 			"SELECT c.number, c.kind, c.run_id, c.instrument_id, c.issued_at, "
-			"c.issue_date, c.valid_until, v.revoked_at, v.reason "
+			"c.issue_date, c.valid_until, v.revoked_at, v.reason, c.lab_name, "
+			"c.lab_address "
 			"FROM certificates c LEFT JOIN certificate_revocations v "
 			"ON v.number = c.number WHERE c.number = ?1");
 	if (rc)
@@ -421,6 +434,8 @@ static int cert_get(struct cal_cert *out, struct cal_db *db, const char *number)
 	out->revoked = sqlite3_column_type(st, 7) != SQLITE_NULL;
 	db_col_text(out->revoked_at, sizeof(out->revoked_at), st, 7);
 	db_col_text(out->revoke_reason, sizeof(out->revoke_reason), st, 8);
+	db_col_text(out->lab_name, sizeof(out->lab_name), st, 9);
+	db_col_text(out->lab_address, sizeof(out->lab_address), st, 10);
 out:
 	sqlite3_finalize(st);
 	if (rc)

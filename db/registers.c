@@ -330,10 +330,18 @@ static int standards_query(struct cal_standard **out, size_t *n, struct cal_db *
 	if (!out || !n || !db)
 		return cal_error_set(CAL_ERR_ARG, "standard list: bad arguments");
 	if (run_id)
-		rc = db_prepare(&st, db,
-				"SELECT " STANDARD_COLS " FROM standards WHERE id IN "
-				"(SELECT standard_id FROM run_standards WHERE run_id = ?1) "
-				"ORDER BY nominal_kg DESC, id");
+		rc = db_prepare(
+			&st, db,
+			/* the standards as the run used them (see schema v2) */
+			"SELECT s.id, COALESCE(rs.kind, s.kind), "
+			"COALESCE(rs.weight_class, s.weight_class), "
+			"COALESCE(rs.nominal_kg, s.nominal_kg) AS nom, "
+			"COALESCE(rs.correction_kg, s.correction_kg), "
+			"COALESCE(rs.u_kg, s.u_kg), COALESCE(rs.k, s.k), "
+			"COALESCE(rs.cert_no, s.cert_no), COALESCE(rs.due_date, s.due_date), "
+			"COALESCE(rs.description, s.description), s.created_at "
+			"FROM run_standards rs JOIN standards s ON s.id = rs.standard_id "
+			"WHERE rs.run_id = ?1 ORDER BY nom DESC, s.id");
 	else
 		rc = db_prepare(&st, db,
 				"SELECT " STANDARD_COLS

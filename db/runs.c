@@ -294,7 +294,10 @@ int cal_db_run_add_standard(struct cal_db *db, int64_t run_id, const char *stand
 		goto out;
 	}
 	rc = db_prepare(&st, db,
-			"INSERT INTO run_standards(run_id, standard_id) VALUES (?1, ?2) "
+			"INSERT INTO run_standards(run_id, standard_id, kind, weight_class, "
+			"nominal_kg, correction_kg, u_kg, k, cert_no, due_date, description) "
+			"SELECT ?1, id, kind, weight_class, nominal_kg, correction_kg, u_kg, k, "
+			"cert_no, due_date, description FROM standards WHERE id = ?2 "
 			"ON CONFLICT(run_id, standard_id) DO NOTHING");
 	if (rc)
 		goto out;

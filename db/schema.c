@@ -262,8 +262,52 @@ static const char schema_v1[] =
 	"BEGIN SELECT RAISE(ABORT, 'certificates are issued only when a running run of the "
 	"instrument completes'); END;\n";
 
+/*
+ * Version 2: the issuing laboratory on each document, copied from the
+ * settings lab.name and lab.address when it is issued (ISO/IEC 17025
+ * §7.8.2.1 b), so a later change of the settings does not rewrite documents
+ * already issued. Documents issued before version 2 have ''.
+ */
+static const char schema_v2[] =
+	"ALTER TABLE certificates ADD COLUMN lab_name TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE certificates ADD COLUMN lab_address TEXT NOT NULL DEFAULT '';\n"
+	/*
+	 * The standards as they were when the run used them: a weight is
+	 * recalibrated (new correction, U, certificate, due date) and keeps its
+	 * id, while a document must keep showing what was used. NULL in rows
+	 * written before version 2 (the register then answers).
+	 */
+	"ALTER TABLE run_standards ADD COLUMN kind TEXT;\n"
+	"ALTER TABLE run_standards ADD COLUMN weight_class TEXT;\n"
+	"ALTER TABLE run_standards ADD COLUMN nominal_kg REAL;\n"
+	"ALTER TABLE run_standards ADD COLUMN correction_kg REAL;\n"
+	"ALTER TABLE run_standards ADD COLUMN u_kg REAL;\n"
+	"ALTER TABLE run_standards ADD COLUMN k REAL;\n"
+	"ALTER TABLE run_standards ADD COLUMN cert_no TEXT;\n"
+	"ALTER TABLE run_standards ADD COLUMN due_date TEXT;\n"
+	"ALTER TABLE run_standards ADD COLUMN description TEXT;\n"
+	/*
+	 * The register data of an instrument are printed on its documents:
+	 * frozen once one is issued (a change of owner is a new register
+	 * entry). Instruments and standards a run used are never deleted, even
+	 * from an sqlite3 shell where foreign keys are off.
+	 */
+	"CREATE TRIGGER instruments_documented BEFORE UPDATE ON instruments\n"
+	"WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.instrument_id = OLD.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'instruments: the register data of an instrument with issued "
+	"documents cannot change'); END;\n"
+	"CREATE TRIGGER instruments_no_delete_used BEFORE DELETE ON instruments\n"
+	"WHEN EXISTS (SELECT 1 FROM runs r WHERE r.instrument_id = OLD.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'instruments: an instrument with runs cannot be deleted'); "
+	"END;\n"
+	"CREATE TRIGGER standards_no_delete_used BEFORE DELETE ON standards\n"
+	"WHEN EXISTS (SELECT 1 FROM run_standards rs WHERE rs.standard_id = OLD.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'standards: a standard used by a run cannot be deleted'); "
+	"END;\n";
+
 const char *const cal_db_migrations[] = {
 	schema_v1, /* 0 -> 1 */
+	schema_v2, /* 1 -> 2 */
 };
 
 const size_t cal_db_n_migrations = ARRAY_SIZE(cal_db_migrations);

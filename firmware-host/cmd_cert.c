@@ -9,6 +9,7 @@
 #include "cal/clock.h"
 #include "cal/error.h"
 #include "cal/num.h"
+#include "cal/procedure.h"
 #include "cli.h"
 
 static const char *kind_title(enum cal_cert_kind k)
@@ -31,7 +32,7 @@ static void json_num(const char *key, double v, int decimals)
 }
 
 static void print_json(const struct cal_verify *v, const struct cal_result *r, size_t n,
-		       const struct cal_standard *s, size_t ns)
+		       const struct cal_standard *s, size_t ns, const char *rule)
 {
 	const struct cal_cert *c = &v->cert;
 	const struct cal_instrument *in = &v->instrument;
@@ -39,6 +40,8 @@ static void print_json(const struct cal_verify *v, const struct cal_result *r, s
 
 	fputs("{", stdout);
 	json_field("number", c->number, false);
+	json_field("laboratory", c->lab_name, true);
+	json_field("laboratory_address", c->lab_address, true);
 	json_field("kind", c->kind == CAL_CERT_VERIFICATION ? "verification" : "failure-record",
 		   true);
 	json_field("status", cal_verify_status_name(v->status), true);
@@ -66,6 +69,8 @@ static void print_json(const struct cal_verify *v, const struct cal_result *r, s
 	json_field("procedure", run->procedure_id, true);
 	json_field("procedure_title", run->procedure_title, true);
 	json_field("method", run->method, true);
+	if (rule)
+		json_field("decision_rule", rule, true);
 	json_field("procedure_sha256", run->procedure_sha256, true);
 	json_field("mode", run->mode, true);
 	json_field("operator", run->operator_name, true);
@@ -83,6 +88,9 @@ static void print_json(const struct cal_verify *v, const struct cal_result *r, s
 			json_field("id", s[i].id, false);
 			json_field("class", s[i].weight_class, true);
 			json_num("nominal_kg", s[i].nominal_kg, -1);
+			json_num("correction_kg", s[i].correction_kg, -1);
+			json_num("u_kg", s[i].u_kg, -1);
+			json_num("k", s[i].k, -1);
 			json_field("cert", s[i].cert_no, true);
 			json_field("due", s[i].due_date, true);
 			fputs("}", stdout);
@@ -116,8 +124,24 @@ static int lookup(struct cal_verify *v, struct cal_db *db, const char *number)
 	return cal_db_verify(v, db, number, &today);
 }
 
+/* The decision rule of the procedure the run executed (its stored text). */
+static void decision_rule(char *buf, size_t size, struct cal_db *db, int64_t run_id)
+{
+	struct cal_procedure *p = NULL;
+	char *text = NULL;
+
+	snprintf(buf, size, "%s", CAL_PROC_DEFAULT_DECISION_RULE);
+	if (cal_db_run_procedure_text(&text, db, run_id) == CAL_OK &&
+	    cal_procedure_parse(&p, text, strlen(text), "procedure of the run") == CAL_OK)
+		snprintf(buf, size, "%s", p->decision_rule);
+	cal_procedure_free(p);
+	free(text);
+	cal_error_clear();
+}
+
 static int show(struct cli *cli, struct cal_db *db, const char *number, bool json)
 {
+	char rule[256];
 	struct cal_verify v;
 	struct cal_result *r = NULL;
 	struct cal_standard *s = NULL;
@@ -137,10 +161,17 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 		free(r);
 		return cli_fail(err, NULL);
 	}
+	decision_rule(rule, sizeof(rule), db, v.cert.run_id);
 	if (json) {
-		print_json(&v, r, n, s, ns);
+		print_json(&v, r, n, s, ns, rule);
 		goto out;
 	}
+	if (v.cert.lab_name[0])
+		printf("%s\n", v.cert.lab_name);
+	if (v.cert.lab_address[0])
+		printf("%s\n", v.cert.lab_address);
+	if (v.cert.lab_name[0] || v.cert.lab_address[0])
+		putchar('\n');
 	printf("%s\nNo. %s\n\n", kind_title(v.cert.kind), v.cert.number);
 	printf("Instrument      %s %s, model %s, serial %s (register id %s)\n", in->manufacturer,
 	       in->type, in->model, in->serial, in->id);
@@ -151,6 +182,7 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 	printf("Method          %s (%s)\n", v.run.procedure_title, v.run.method);
 	printf("                procedure %s, SHA-256 %s\n", v.run.procedure_id,
 	       v.run.procedure_sha256);
+	printf("Decision rule   %s\n", rule);
 	printf("Mode            %s verification\n", v.run.mode);
 	printf("Performed       %s to %s by %s\n", v.run.started_at, v.run.finished_at,
 	       v.run.operator_name[0] ? v.run.operator_name : "-");
@@ -159,12 +191,17 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 		       v.run.dut_serial);
 	printf("Standards       ");
 	for (size_t i = 0; i < ns; i++) {
-		char nom[48];
+		char nom[48], cor[48], u[48], k[16];
 
 		cal_num_format_g(nom, sizeof(nom), s[i].nominal_kg);
-		printf("%s%s (%s kg, class %s, cert. %s, due %s)", i ? "\n                " : "",
-		       s[i].id, nom, s[i].weight_class, s[i].cert_no[0] ? s[i].cert_no : "-",
-		       s[i].due_date);
+		/* corrections and U in mg, the unit of weight certificates */
+		cal_num_format_sig(cor, sizeof(cor), s[i].correction_kg * 1e6, 6);
+		cal_num_format_sig(u, sizeof(u), s[i].u_kg * 1e6, 6);
+		cal_num_format_sig(k, sizeof(k), s[i].k, 4);
+		printf("%s%s (%s kg, class %s, correction %s mg, U %s mg (k = %s), cert. %s, "
+		       "due %s)",
+		       i ? "\n                " : "", s[i].id, nom, s[i].weight_class, cor, u, k,
+		       s[i].cert_no[0] ? s[i].cert_no : "-", s[i].due_date);
 	}
 	printf("%s\n\n", ns ? "" : "none");
 	cli_print_results(cli, r, n);
@@ -215,7 +252,7 @@ void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *n
 			fputs(", \"status\": \"unknown\"}\n", stdout);
 			return;
 		}
-		print_json(v, NULL, 0, NULL, 0);
+		print_json(v, NULL, 0, NULL, 0, NULL);
 		return;
 	}
 	if (v->status == CAL_VERIFY_UNKNOWN) {

@@ -18,6 +18,7 @@
 
 #include "cal/clock.h"
 #include "cal/error.h"
+#include "cal/num.h"
 #include "cal/procedure.h"
 #include "cal/sim_balance.h"
 #include "cli.h"
@@ -95,14 +96,20 @@ static int register_demo(struct cal_db *db, const struct cal_date *today)
 		snprintf(s.kind, sizeof(s.kind), "weight");
 		snprintf(s.weight_class, sizeof(s.weight_class), "M1");
 		s.nominal_kg = w[i].kg;
-		s.correction_kg = w[i].corr_mg * 1e-6;
-		s.u_kg = w[i].u_mg * 1e-6;
+		s.correction_kg = cal_num_round_sig(w[i].corr_mg * 1e-6, 15);
+		s.u_kg = cal_num_round_sig(w[i].u_mg * 1e-6, 15);
 		s.k = 2;
 		snprintf(s.cert_no, sizeof(s.cert_no), "DEMO-KL-%04d", 101 + (int)i);
 		cal_date_format(s.due_date, sizeof(s.due_date), &due);
 		snprintf(s.description, sizeof(s.description), "demo M1 weight set");
 		err = cal_db_standard_add(db, &s);
 	}
+	/* The laboratory printed on the documents (set once with calbench setting). */
+	if (!err)
+		err = cal_db_setting_set(db, "lab.name",
+					 "Demo Standards and Quality Centre (calbench demo)");
+	if (!err)
+		err = cal_db_setting_set(db, "lab.address", "Demo street 1, Quang Ngai, Viet Nam");
 	return err;
 }
 

@@ -87,15 +87,6 @@ static int get_str(char *out, size_t size, struct fields *fs, const char *name, 
 }
 
 /* Drop the binary noise of a unit conversion (0.12 g -> 0.00012 kg exactly as typed). */
-static double round_sig(double v)
-{
-	char tmp[64];
-
-	snprintf(tmp, sizeof(tmp), "%.15g", v);
-	cal_num_parse_str(&v, NULL, tmp);
-	return v;
-}
-
 /*
  * A quantity: a number with an optional unit symbol ("30", "30 kg", "0.1mg").
  * @unit: the unit to convert to. @need_unit: a bare number is refused.
@@ -136,7 +127,7 @@ static int get_qty(double *out, struct fields *fs, const char *name, enum cal_un
 		return field_err(fs, f, "'%s': give the unit, e.g. %s kg or %s mg", f->value, num,
 				 num);
 	}
-	*out = round_sig(v * cal_unit_si_factor(u) / cal_unit_si_factor(unit));
+	*out = cal_num_round_sig(v * cal_unit_si_factor(u) / cal_unit_si_factor(unit), 15);
 	return CAL_OK;
 }
 
@@ -631,7 +622,7 @@ static void mass_text(char *buf, size_t size, double kg)
 
 	for (size_t i = 0; i < 3; i++) {
 		if (fabs(kg) >= scale[i].f || i == 2) {
-			cal_num_format_g(num, sizeof(num), round_sig(kg / scale[i].f));
+			cal_num_format_g(num, sizeof(num), cal_num_round_sig(kg / scale[i].f, 15));
 			snprintf(buf, size, "%s %s", num, scale[i].u);
 			return;
 		}

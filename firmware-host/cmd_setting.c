@@ -1,6 +1,6 @@
 /*
  * calbench setting get|set KEY [VALUE]: the centre's settings stored in the
- * database, e.g. the certificate number pattern.
+ * database: the certificate number pattern, the laboratory's name and address.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +17,8 @@ static const struct {
 	{ "cert.number_pattern", "CB-{YYYY}-{SEQ:6}",
 	  "certificate and failure-record numbers: {YYYY} or {YY}, {SEQ} or {SEQ:n} (one "
 	  "sequence per year)" },
+	{ "lab.name", "", "the issuing laboratory, printed on each document as it is issued" },
+	{ "lab.address", "", "its address (where the verifications are performed)" },
 };
 
 static int find(const char *key)

@@ -209,9 +209,9 @@ static int parse_factor(double *out, struct fy_node *factors, const char *mode, 
 static int parse_root(struct cal_procedure *p, struct fy_node *root, const char *name)
 {
 	static const char *const known[] = {
-		"procedure",	   "title",	  "title_vi",  "method",
-		"instrument_kind", "mpe",	  "standards", "stability_timeout_s",
-		"tests",	   "description", NULL
+		"procedure",	   "title",	  "title_vi",	   "method",
+		"instrument_kind", "mpe",	  "standards",	   "stability_timeout_s",
+		"tests",	   "description", "decision_rule", NULL
 	};
 	static const char *const known_mpe[] = { "rule", "factor", NULL };
 	static const char *const known_std[] = { "kind", "adequacy_ratio", NULL };
@@ -241,6 +241,11 @@ static int parse_root(struct cal_procedure *p, struct fy_node *root, const char 
 		return err;
 	n = yamlx_get(root, "title_vi");
 	if (n && (err = yamlx_str(p->title_vi, sizeof(p->title_vi), n, name, "title_vi")))
+		return err;
+	snprintf(p->decision_rule, sizeof(p->decision_rule), "%s", CAL_PROC_DEFAULT_DECISION_RULE);
+	n = yamlx_get(root, "decision_rule");
+	if (n &&
+	    (err = yamlx_str(p->decision_rule, sizeof(p->decision_rule), n, name, "decision_rule")))
 		return err;
 	snprintf(p->instrument_kind, sizeof(p->instrument_kind), "nawi");
 	n = yamlx_get(root, "instrument_kind");

@@ -39,4 +39,10 @@ int cal_num_format_g(char *buf, size_t size, double v);
  */
 int cal_num_format_sig(char *buf, size_t size, double v, int sig);
 
+/*
+ * The double nearest to v rounded to @sig significant decimal digits (1..17):
+ * -0.12 g in kg is -0.00012, not -0.00011999999999999999.
+ */
+double cal_num_round_sig(double v, int sig);
+
 #endif

@@ -31,7 +31,7 @@
 struct cal_db;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CAL_DB_SCHEMA_VERSION 1
+#define CAL_DB_SCHEMA_VERSION 2
 
 /*
  * Open (creating if needed) and migrate the database at @path (":memory:" for
@@ -219,6 +219,8 @@ struct cal_cert {
 	char issued_at[24];   /* ISO 8601 UTC */
 	char issue_date[11];  /* YYYY-MM-DD */
 	char valid_until[11]; /* YYYY-MM-DD, "" for failure records */
+	char lab_name[128];   /* issuing laboratory, as set when issued ("" before v2) */
+	char lab_address[256];
 	bool revoked;
 	char revoked_at[24];
 	char revoke_reason[256];
@@ -232,6 +234,7 @@ struct cal_cert {
  * The number comes from setting "cert.number_pattern" (default
  * "CB-{YYYY}-{SEQ:6}"; tokens {YYYY}, {YY}, {SEQ}, {SEQ:n}); the sequence
  * is per year and never reused. @now_s is the issue time (Unix seconds).
+ * The settings "lab.name" and "lab.address" are copied onto the document.
  * @out receives the certificate.
  */
 int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,

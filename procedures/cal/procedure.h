@@ -94,11 +94,17 @@ struct cal_test_spec {
 	double limit_e; /* |E0| <= limit_e * e */
 };
 
+/* The decision rule of a verification unless the procedure states its own. */
+#define CAL_PROC_DEFAULT_DECISION_RULE                                                             \
+	"simple acceptance: each |E| <= MPE (ILAC-G8:09/2019 §4.2.1); the uncertainty of the "    \
+	"test loads is bounded by the standards' 1/3 rule"
+
 struct cal_procedure {
 	char id[96];
 	char title[160];
 	char title_vi[160];
 	char method[96];
+	char decision_rule[256];  /* printed on documents; "" = the default below */
 	char instrument_kind[32]; /* "nawi" */
 	double mpe_factor_initial;
 	double mpe_factor_periodic;

@@ -150,7 +150,9 @@ test_demo_cert_show() {
 	expect_out "^No. $PASS_NO$"
 	expect_out 'serial DEMO-0001 \(register id DEMO-BAL-1\)'
 	expect_out 'SHA-256 [0-9a-f]{64}'
-	expect_out '^Standards +W20K \(20 kg, class M1'
+	expect_out '^Standards +W20K \(20 kg, class M1, correction 310 mg, U 330 mg \(k = 2\), cert. DEMO-KL-0101'
+	expect_out '^Demo Standards and Quality Centre \(calbench demo\)$'
+	expect_out '^Decision rule +simple acceptance: each \|E\| <= MPE \(ILAC-G8:09/2019 §4.2.1\)'
 	expect_out '^Result +PASS$'
 	expect_out '^Status today +valid$'
 	# the 19 results of the plan, numbered 1..19, all PASS
@@ -161,7 +163,9 @@ test_demo_cert_show() {
 	cb cert show "$PASS_NO" --json
 	expect_rc 0
 	expect_json
-	expect_out "^\\{\"number\": \"$PASS_NO\", \"kind\": \"verification\""
+	expect_out "^\\{\"number\": \"$PASS_NO\", \"laboratory\": \"Demo Standards and Quality Centre \\(calbench demo\\)\", \"laboratory_address\": \"[^\"]+\", \"kind\": \"verification\""
+	expect_out '"correction_kg": 0.00031, "u_kg": 0.00033'
+	expect_out '"decision_rule": "simple acceptance:'
 	expect_out '"verdict": "PASS"'
 	n=$(grep -o '"seq": [0-9]*' "$T/out" | sort -u | wc -l)
 	[ "$n" -eq 19 ] || fail "cert show --json: $n distinct results, expected 19"

@@ -119,6 +119,12 @@ static void test_num_format(void **state)
 	assert_string_equal(buf, "15000.5");
 	cal_num_format_sig(buf, sizeof(buf), -2.5, 0); /* sig clamped to 1 */
 	assert_string_equal(buf, "-2");
+	/* binary noise of a unit factor rounded off: -0.12 g is -0.00012 kg */
+	assert_true(-120 * 1e-6 != -0.00012);
+	assert_true(cal_num_round_sig(-120 * 1e-6, 15) == -0.00012);
+	assert_true(cal_num_round_sig(0.1 + 0.2, 15) == 0.3);
+	assert_true(cal_num_round_sig(123456, 2) == 120000);
+	assert_true(cal_num_round_sig(0, 15) == 0);
 }
 
 static void test_units(void **state)

@@ -945,8 +945,17 @@ static void test_plain_sql_attacks(void **state)
 	sql_refused(db, "UPDATE number_seq SET last = 0", "never reused");
 	sql_refused(db, "DELETE FROM number_seq", "never reused");
 	/* Registers referenced by records cannot be deleted. */
-	sql_refused(db, "DELETE FROM instruments WHERE id = 'A'", "FOREIGN KEY");
-	sql_refused(db, "DELETE FROM standards WHERE id = 'W1'", "FOREIGN KEY");
+	sql_refused(db, "DELETE FROM instruments WHERE id = 'A'", "cannot be deleted");
+	sql_refused(db, "DELETE FROM standards WHERE id = 'W1'", "cannot be deleted");
+	/* ... not even with the foreign keys off (the sqlite3 shell's default) */
+	sql_refused(db, "PRAGMA foreign_keys = OFF; DELETE FROM instruments WHERE id = 'A'",
+		    "cannot be deleted");
+	assert_int_equal(
+		sqlite3_exec(cal_db_handle(db), "PRAGMA foreign_keys = ON", NULL, NULL, NULL),
+		SQLITE_OK);
+	/* The register data printed on an issued document are frozen. */
+	sql_refused(db, "UPDATE instruments SET owner = 'Someone else' WHERE id = 'A'",
+		    "issued documents cannot change");
 	assert_int_equal(sqlite3_exec(cal_db_handle(db),
 				      "DELETE FROM instruments WHERE id = 'UNUSED'", NULL, NULL,
 				      NULL),
@@ -977,6 +986,55 @@ static void test_plain_sql_attacks(void **state)
 	cal_db_close(db);
 }
 
+/*
+ * A document keeps what was true when it was issued: the laboratory of the
+ * settings then, and the weights as calibrated then, though a weight is
+ * recalibrated under the same id and the laboratory moves.
+ */
+static void test_document_snapshots(void **state)
+{
+	struct cal_db *db = open_mem();
+	struct cal_standard s, *used = NULL;
+	struct cal_cert c;
+	size_t n = 0;
+	int64_t run;
+
+	(void)state;
+	add_instr(db, "A", 12);
+	std_fill(&s, "W1", 1);
+	s.correction_kg = 9e-6;
+	snprintf(s.cert_no, sizeof(s.cert_no), "KL-2026-1");
+	assert_int_equal(cal_db_standard_add(db, &s), CAL_OK);
+	assert_int_equal(cal_db_setting_set(db, "lab.name", "Trung tâm Kỹ thuật TĐC Quảng Ngãi"),
+			 CAL_OK);
+	assert_int_equal(cal_db_setting_set(db, "lab.address", "1 Street, Quang Ngai"), CAL_OK);
+	run = begin_run(db, "A", 0);
+	assert_int_equal(cal_db_run_add_standard(db, run, "W1"), CAL_OK);
+	complete(&c, db, run, "PASS", T_2026_03_15);
+	assert_string_equal(c.lab_name, "Trung tâm Kỹ thuật TĐC Quảng Ngãi");
+
+	assert_int_equal(sqlite3_exec(cal_db_handle(db),
+				      "UPDATE standards SET correction_kg = -4e-6, "
+				      "cert_no = 'KL-2027-9' WHERE id = 'W1'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(cal_db_setting_set(db, "lab.name", "Another name"), CAL_OK);
+	assert_int_equal(cal_db_setting_set(db, "lab.address", "Elsewhere"), CAL_OK);
+
+	assert_int_equal(cal_db_cert_get(&c, db, "CB-2026-000001"), CAL_OK);
+	assert_string_equal(c.lab_name, "Trung tâm Kỹ thuật TĐC Quảng Ngãi");
+	assert_string_equal(c.lab_address, "1 Street, Quang Ngai");
+	assert_int_equal(cal_db_run_standards(&used, &n, db, run), CAL_OK);
+	assert_int_equal(n, 1);
+	assert_true(used[0].correction_kg == 9e-6);
+	assert_string_equal(used[0].cert_no, "KL-2026-1");
+	free(used);
+	/* the register has the new calibration */
+	assert_int_equal(cal_db_standard_get(&s, db, "W1"), CAL_OK);
+	assert_string_equal(s.cert_no, "KL-2027-9");
+	cal_db_close(db);
+}
+
 static void test_integrity_reports_broken_reference(void **state)
 {
 	struct cal_db *db = open_mem();
@@ -987,12 +1045,13 @@ static void test_integrity_reports_broken_reference(void **state)
 	add_instr(db, "A", 12);
 	run = begin_run(db, "A", 0);
 	/* Someone switches the foreign keys off and inserts a dangling reference. */
-	assert_int_equal(sqlite3_exec(cal_db_handle(db),
-				      "PRAGMA foreign_keys = OFF;"
-				      "INSERT INTO run_standards VALUES (1, 'GHOST');"
-				      "PRAGMA foreign_keys = ON;",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(cal_db_handle(db),
+			     "PRAGMA foreign_keys = OFF;"
+			     "INSERT INTO run_standards(run_id, standard_id) VALUES (1, 'GHOST');"
+			     "PRAGMA foreign_keys = ON;",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
 	assert_int_equal(run, 1);
 	assert_int_equal(cal_db_integrity_check(buf, sizeof(buf), db), CAL_OK);
 	assert_true(contains(buf, "foreign key violation"));
@@ -1296,12 +1355,12 @@ static void test_file_newer_version_refused(void **state)
 
 	assert_int_equal(cal_db_open(&db, t->db), CAL_OK);
 	cal_db_close(db);
-	raw_exec(t->db, "PRAGMA user_version = 2");
+	raw_exec(t->db, "PRAGMA user_version = 99");
 	db = (struct cal_db *)0x1;
 	assert_int_equal(cal_db_open(&db, t->db), CAL_ERR_DB);
 	assert_null(db);
 	assert_true(contains(cal_error_last(), t->db));
-	assert_true(contains(cal_error_last(), "schema version 2 is newer"));
+	assert_true(contains(cal_error_last(), "schema version 99 is newer"));
 }
 
 /* DROP TRIGGER lifts immutability: such a database is refused on the next open. */
@@ -1364,6 +1423,7 @@ int main(void)
 		cmocka_unit_test(test_validity_dates_and_years),
 		cmocka_unit_test(test_number_patterns),
 		cmocka_unit_test(test_plain_sql_attacks),
+		cmocka_unit_test(test_document_snapshots),
 		cmocka_unit_test(test_integrity_reports_broken_reference),
 		cmocka_unit_test(test_revoke_verify_expiry),
 		cmocka_unit_test(test_transitions),
