@@ -759,3 +759,47 @@ out:
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int cal_db_run_events(struct cal_run_event **out, size_t *n, struct cal_db *db, int64_t run_id)
+{
+	struct cal_run_event *arr = NULL, *p;
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc, step;
+
+	if (out)
+		*out = NULL;
+	if (n)
+		*n = 0;
+	if (!out || !n || !db || run_id <= 0)
+		return cal_error_set(CAL_ERR_ARG, "run events: bad arguments");
+	rc = db_prepare(&st, db,
+			"SELECT at, status, reason FROM run_events WHERE run_id = ?1 ORDER BY id");
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		p = db_grow(arr, &cap, cnt, sizeof(*arr));
+		if (!p) {
+			rc = cal_error_set(CAL_ERR_NOMEM, "run events: out of memory");
+			goto out;
+		}
+		arr = p;
+		memset(&arr[cnt], 0, sizeof(arr[cnt]));
+		db_col_text(arr[cnt].at, sizeof(arr[cnt].at), st, 0);
+		db_col_text(arr[cnt].status, sizeof(arr[cnt].status), st, 1);
+		db_col_text(arr[cnt].reason, sizeof(arr[cnt].reason), st, 2);
+		cnt++;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(db, "run events");
+out:
+	sqlite3_finalize(st);
+	if (rc) {
+		free(arr);
+		return rc;
+	}
+	*out = arr;
+	*n = cnt;
+	return CAL_OK;
+}

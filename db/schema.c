@@ -303,7 +303,33 @@ static const char schema_v2[] =
 	"CREATE TRIGGER standards_no_delete_used BEFORE DELETE ON standards\n"
 	"WHEN EXISTS (SELECT 1 FROM run_standards rs WHERE rs.standard_id = OLD.id)\n"
 	"BEGIN SELECT RAISE(ABORT, 'standards: a standard used by a run cannot be deleted'); "
-	"END;\n";
+	"END;\n"
+	/*
+	 * The life of a run, written by triggers on every status change (by
+	 * the program, the recovery of a dead process, or plain SQL): when it
+	 * was interrupted and why, when it resumed. Append-only.
+	 */
+	"CREATE TABLE run_events (\n"
+	"  id      INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  run_id  INTEGER NOT NULL REFERENCES runs(id),\n"
+	"  at      TEXT NOT NULL,\n" /* ISO 8601 UTC */
+	"  status  TEXT NOT NULL,\n" /* the status entered */
+	"  reason  TEXT NOT NULL DEFAULT ''\n"
+	") STRICT;\n"
+	"CREATE INDEX run_events_run ON run_events(run_id);\n"
+	"CREATE TRIGGER runs_event_start AFTER INSERT ON runs\n"
+	"BEGIN INSERT INTO run_events(run_id, at, status) "
+	"VALUES (NEW.id, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), NEW.status); END;\n"
+	"CREATE TRIGGER runs_event_status AFTER UPDATE OF status ON runs\n"
+	"WHEN NEW.status IS NOT OLD.status\n"
+	"BEGIN INSERT INTO run_events(run_id, at, status, reason) "
+	"VALUES (NEW.id, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), NEW.status, "
+	"CASE WHEN NEW.status IN ('interrupted', 'aborted') THEN NEW.status_reason "
+	"ELSE '' END); END;\n"
+	"CREATE TRIGGER run_events_no_update BEFORE UPDATE ON run_events\n"
+	"BEGIN SELECT RAISE(ABORT, 'run events are immutable'); END;\n"
+	"CREATE TRIGGER run_events_no_delete BEFORE DELETE ON run_events\n"
+	"BEGIN SELECT RAISE(ABORT, 'run events are immutable'); END;\n";
 
 const char *const cal_db_migrations[] = {
 	schema_v1, /* 0 -> 1 */

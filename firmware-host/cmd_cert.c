@@ -124,6 +124,31 @@ static int lookup(struct cal_verify *v, struct cal_db *db, const char *number)
 	return cal_db_verify(v, db, number, &today);
 }
 
+/* A run that was interrupted and resumed says so, with when and why (ISO/IEC 17025 §7.5). */
+static void print_interruptions(struct cal_db *db, int64_t run_id)
+{
+	struct cal_run_event *ev = NULL;
+	size_t n = 0;
+	bool any = false;
+
+	if (cal_db_run_events(&ev, &n, db, run_id)) {
+		cal_error_clear();
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(ev[i].status, "interrupted") != 0)
+			continue;
+		printf("%s%s, %s", any ? "\n                " : "Interrupted     ", ev[i].at,
+		       ev[i].reason[0] ? ev[i].reason : "no reason recorded");
+		if (i + 1 < n && strcmp(ev[i + 1].status, "running") == 0)
+			printf("; resumed %s", ev[i + 1].at);
+		any = true;
+	}
+	if (any)
+		putchar('\n');
+	free(ev);
+}
+
 /* The decision rule of the procedure the run executed (its stored text). */
 static void decision_rule(char *buf, size_t size, struct cal_db *db, int64_t run_id)
 {
@@ -186,6 +211,7 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 	printf("Mode            %s verification\n", v.run.mode);
 	printf("Performed       %s to %s by %s\n", v.run.started_at, v.run.finished_at,
 	       v.run.operator_name[0] ? v.run.operator_name : "-");
+	print_interruptions(db, v.cert.run_id);
 	if (v.run.dut_serial[0] || v.run.dut_model[0])
 		printf("Identified as   %s, serial %s (over its interface)\n", v.run.dut_model,
 		       v.run.dut_serial);

@@ -169,6 +169,16 @@ int cal_db_runs_recover(struct cal_db *db, size_t *n);
 /* Runs of one instrument (history), newest first; "" instrument = all runs. */
 int cal_db_run_list(struct cal_run **out, size_t *n, struct cal_db *db, const char *instrument_id);
 
+/* One status change of a run, as the triggers recorded it (schema v2). */
+struct cal_run_event {
+	char at[24];	  /* ISO 8601 UTC */
+	char status[16];  /* the status entered: running, interrupted, completed, aborted */
+	char reason[256]; /* why interrupted or aborted */
+};
+
+/* The life of a run, oldest first. *out is malloc'ed (NULL when none). */
+int cal_db_run_events(struct cal_run_event **out, size_t *n, struct cal_db *db, int64_t run_id);
+
 /* ---- readings and results ------------------------------------------------ */
 
 /*

@@ -107,6 +107,9 @@ test_manual_answers_run_out_resume() {
 	expect_no_out '^\[[1-3]/19\]'
 	no=$(cert_number)
 	expect_every_point_once "$no"
+	# the document says the verification was interrupted, why, and when it resumed
+	cb cert show "$no"
+	expect_out '^Interrupted +[0-9T:-]+Z, .*no more answers.*; resumed [0-9T:-]+Z$'
 }
 
 # A manual run reading stdin from a FIFO we write; sets RUN_PID, RUN_FD.

@@ -1035,6 +1035,37 @@ static void test_document_snapshots(void **state)
 	cal_db_close(db);
 }
 
+/* Every status change of a run is logged by the triggers, append-only. */
+static void test_run_events(void **state)
+{
+	struct cal_db *db = open_mem();
+	struct cal_run_event *ev = NULL;
+	struct cal_cert c;
+	size_t n = 0;
+	int64_t run;
+
+	(void)state;
+	add_instr(db, "A", 12);
+	run = begin_run(db, "A", 0);
+	assert_int_equal(cal_db_run_interrupt(db, run, "no more answers"), CAL_OK);
+	assert_int_equal(cal_db_run_resume(db, run, 0), CAL_OK);
+	complete(&c, db, run, "PASS", T_2026_03_15);
+	assert_int_equal(cal_db_run_events(&ev, &n, db, run), CAL_OK);
+	assert_int_equal(n, 4);
+	assert_string_equal(ev[0].status, "running");
+	assert_string_equal(ev[1].status, "interrupted");
+	assert_string_equal(ev[1].reason, "no more answers");
+	assert_string_equal(ev[2].status, "running");
+	assert_string_equal(ev[2].reason, "");
+	assert_string_equal(ev[3].status, "completed");
+	assert_int_equal(strlen(ev[3].at), 20);
+	free(ev);
+	sql_refused(db, "DELETE FROM run_events", "immutable");
+	sql_refused(db, "UPDATE run_events SET reason = 'power cut'", "immutable");
+	assert_int_equal(cal_db_run_events(&ev, &n, db, 0), CAL_ERR_ARG);
+	cal_db_close(db);
+}
+
 static void test_integrity_reports_broken_reference(void **state)
 {
 	struct cal_db *db = open_mem();
@@ -1424,6 +1455,7 @@ int main(void)
 		cmocka_unit_test(test_number_patterns),
 		cmocka_unit_test(test_plain_sql_attacks),
 		cmocka_unit_test(test_document_snapshots),
+		cmocka_unit_test(test_run_events),
 		cmocka_unit_test(test_integrity_reports_broken_reference),
 		cmocka_unit_test(test_revoke_verify_expiry),
 		cmocka_unit_test(test_transitions),
