@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cal/clock.h"
 #include "cal/error.h"
 #include "cli.h"
 
@@ -60,16 +61,25 @@ int cmd_setting(struct cli *cli, int argc, char **argv)
 	if (k < 0)
 		return cli_usage("setting",
 				 "setting: unknown key '%s' (see: calbench setting list)", pos[1]);
-	if (strcmp(pos[0], "set") == 0 && strcmp(pos[1], "cert.number_pattern") == 0 &&
-	    cal_db_format_number(value, sizeof(value), pos[2], 2026, 1))
-		return cli_fail(CAL_ERR_ARG, "cert.number_pattern");
+	value[0] = '\0';
+	if (strcmp(pos[0], "set") == 0 && strcmp(pos[1], "cert.number_pattern") == 0) {
+		struct cal_date today;
+
+		cal_date_from_unix(&today, cal_clock_system()->wall_s(NULL));
+		/* the shape of a number this year; the sequence goes on from where it is */
+		if (cal_db_format_number(value, sizeof(value), pos[2], today.year, 1))
+			return cli_fail(CAL_ERR_ARG, "cert.number_pattern");
+	}
 	rc = cli_open_db(&db, cli, strcmp(pos[0], "set") == 0);
 	if (rc)
 		return rc;
 	if (strcmp(pos[0], "set") == 0) {
 		err = cal_db_setting_set(db, pos[1], pos[2]);
-		if (!err)
-			printf("%s = %s (next number like %s)\n", pos[1], pos[2], value);
+		if (!err && value[0])
+			printf("%s = %s (numbers shaped like %s; the year's sequence goes on)\n",
+			       pos[1], pos[2], value);
+		else if (!err)
+			printf("%s = %s\n", pos[1], pos[2]);
 	} else {
 		err = cal_db_setting_get(value, sizeof(value), db, pos[1]);
 		if (err == CAL_ERR_NOTFOUND) {

@@ -24,8 +24,10 @@
 #include "cal/procedure.h"
 #include "cal/units.h"
 
-/* Readings of one point that may show overload/underload before the run stops. */
+/* Readings of one point that may be doubtful (overload, far off) before it counts. */
 #define CAL_RANGE_ATTEMPTS 3
+/* An error beyond this many MPEs is taken again before it is judged. */
+#define CAL_GROSS_ERROR_MPE 10
 
 struct engine {
 	const struct cal_run_params *p;
@@ -134,6 +136,24 @@ static int decimals_of(double d)
 	return k;
 }
 
+/* The scale interval indications are multiples of: d, else e. */
+static double grid_d(const struct engine *e)
+{
+	return e->dut->d > 0 ? e->dut->d : e->dut->e;
+}
+
+/*
+ * Is @v (with @dec decimals, in the instrument's unit) a multiple of d? A
+ * value with more decimals than d needs is an extended-resolution indication
+ * and is not checked.
+ */
+static bool on_grid(const struct engine *e, double v, int dec)
+{
+	double d = grid_d(e);
+
+	return !(d > 0) || dec > decimals_of(d) || fabs(v / d - round(v / d)) < 1e-6;
+}
+
 /* Take the indication for a point: from the device, or typed by the operator. */
 static int take_reading(struct cal_reading *rd, struct engine *e, const struct cal_step_info *step)
 {
@@ -143,7 +163,7 @@ static int take_reading(struct cal_reading *rd, struct engine *e, const struct c
 	memset(rd, 0, sizeof(*rd));
 	if (!p->dev) {
 		char prompt[320], shown[48], dtext[48];
-		double v, d = e->dut->d > 0 ? e->dut->d : e->dut->e;
+		double v, d = grid_d(e);
 		int dec = 0;
 
 		snprintf(prompt, sizeof(prompt), "indication of %s (%s)", e->dut->id, e->plan.unit);
@@ -157,7 +177,7 @@ static int take_reading(struct cal_reading *rd, struct engine *e, const struct c
 			 * indication of extended resolution (service mode, d <= e/5,
 			 * R 76-1 A.4.4.3) and is taken as typed.
 			 */
-			if (!(d > 0) || dec > decimals_of(d) || fabs(v / d - round(v / d)) < 1e-6)
+			if (on_grid(e, v, dec))
 				break;
 			cal_num_format(shown, sizeof(shown), v, dec);
 			cal_num_format_sig(dtext, sizeof(dtext), d, 9);
@@ -281,6 +301,7 @@ static int run_point(struct engine *e, size_t i)
 	struct cal_result r;
 	struct cal_reading rd;
 	char text[320], again[256];
+	const char *range_why = NULL; /* overload/underload that persisted */
 	bool range_fail = false;
 	int err;
 
@@ -309,7 +330,8 @@ static int run_point(struct engine *e, size_t i)
 		else
 			snprintf(source, sizeof(source), "operator");
 		for (int attempt = 1;; attempt++) {
-			const char *what;
+			char why[160], shown[48], dtext[48], ltext[48];
+			bool gross, off_grid, range;
 
 			err = p->op->instruct(p->op_ctx, &step, text);
 			if (err)
@@ -320,39 +342,64 @@ static int run_point(struct engine *e, size_t i)
 			err = take_reading(&rd, e, &step);
 			if (err && err != CAL_ERR_RANGE)
 				return cal_error_prefix(err, "%s %s: ", r.test, r.label);
-			/* Commit the reading before anything is judged, even out of range. */
+			/* Commit the reading before anything is judged, even a doubtful one. */
 			if (cal_db_reading_add(&rid, p->db, e->run_id, pt->seq, source, &rd))
 				return cal_error_prefix(CAL_ERR_DB, "%s %s: ", r.test, r.label);
-			if (!(rd.flags & (CAL_RD_OVERLOAD | CAL_RD_UNDERLOAD)))
-				break;
+			to_dut_unit(&r.indication, &r.decimals, e, &rd);
 			/*
-			 * Overload or underload is no indication to judge: most
-			 * often a load left on at zero, a wrong weight or a touch
-			 * of the receptor. Say so and take the point again; if it
-			 * persists, stop (resumable) for the metrologist to decide.
+			 * Doubtful readings are taken again, the operator told why:
+			 * overload/underload (a load left on at zero, a wrong weight,
+			 * a touch), an indication far beyond the MPE (Enter pressed
+			 * before the load was on), a device value that is no multiple
+			 * of d (a garbled line: MT-SICS has no checksum). What
+			 * persists is the instrument's: judged (FAIL), except a
+			 * reading off the grid, which stops the run.
 			 */
-			what = (rd.flags & CAL_RD_OVERLOAD) ? "overload" : "underload";
-			if (attempt >= CAL_RANGE_ATTEMPTS)
-				return cal_error_set(CAL_ERR_RANGE,
-						     "%s %s at %g %s: the instrument showed %s %d "
-						     "times; check the instrument and the load, "
-						     "then resume or abort the run",
-						     r.test, r.label, r.load, r.unit, what,
-						     attempt);
+			range = rd.flags & (CAL_RD_OVERLOAD | CAL_RD_UNDERLOAD);
+			off_grid = !range && p->dev && !on_grid(e, r.indication, r.decimals);
+			gross = !range && !off_grid &&
+				fabs(r.indication - r.ref) > CAL_GROSS_ERROR_MPE * r.mpe;
+			if (!range && !off_grid && !gross)
+				break;
+			cal_num_format(shown, sizeof(shown), r.indication, r.decimals);
+			cal_num_format_sig(dtext, sizeof(dtext), grid_d(e), 9);
+			cal_num_format_sig(ltext, sizeof(ltext), r.load, 9);
+			if (range)
+				snprintf(why, sizeof(why), "the instrument shows %s",
+					 (rd.flags & CAL_RD_OVERLOAD) ? "overload" : "underload");
+			else if (off_grid)
+				snprintf(why, sizeof(why),
+					 "the reading %s %s is not a multiple of d = %s %s "
+					 "(garbled line?)",
+					 shown, r.unit, dtext, r.unit);
+			else
+				snprintf(why, sizeof(why),
+					 "the indication %s %s is far from the load %s %s", shown,
+					 r.unit, ltext, r.unit);
+			if (attempt >= CAL_RANGE_ATTEMPTS) {
+				if (off_grid)
+					return cal_error_set(CAL_ERR_PROTO,
+							     "%s %s: %s, %d times: check the link",
+							     r.test, r.label, why, attempt);
+				if (range)
+					range_why = (rd.flags & CAL_RD_OVERLOAD) ? "overload"
+										 : "underload";
+				break;
+			}
 			instruction_text(again, sizeof(again), e, pt);
-			snprintf(text, sizeof(text), "the instrument shows %s; check %s, again: %s",
-				 what,
+			snprintf(text, sizeof(text), "%s; check %s, again: %s", why,
 				 pt->test == CAL_TEST_ZERO
 					 ? "nothing is on or touches the receptor (zeroed again)"
 					 : "the weights and the receptor",
 				 again);
 		}
 		r.reading_id = rid;
-		to_dut_unit(&r.indication, &r.decimals, e, &rd);
 		r.error = r.indication - r.ref;
 	}
 	if (pt->summary)
 		snprintf(r.verdict, sizeof(r.verdict), "%s", range_fail ? "FAIL" : "PASS");
+	else if (range_why)
+		snprintf(r.verdict, sizeof(r.verdict), "FAIL");
 	else
 		snprintf(r.verdict, sizeof(r.verdict), "%s",
 			 within(r.error, r.mpe, r.ref) ? "PASS" : "FAIL");
@@ -366,7 +413,12 @@ static int run_point(struct engine *e, size_t i)
 	if (strcmp(r.verdict, "FAIL") == 0) {
 		char reason[256];
 
-		fail_reason(reason, sizeof(reason), e, &r, pt->summary);
+		if (range_why)
+			snprintf(reason, sizeof(reason),
+				 "%s %s at %g %s: the instrument showed %s %d times", r.test,
+				 r.label, r.load, r.unit, range_why, CAL_RANGE_ATTEMPTS);
+		else
+			fail_reason(reason, sizeof(reason), e, &r, pt->summary);
 		return finish(e, "FAIL", reason);
 	}
 	return CAL_OK;

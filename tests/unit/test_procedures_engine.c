@@ -316,6 +316,7 @@ struct rec_op {
 	/* (c): the mock balance whose load the operator "places" */
 	struct balance *bal;
 	int fix_overload_at; /* at this instruct (1-based) the overload goes away */
+	int late_place_at;   /* at this instruct the load is not on yet (left at 0) */
 };
 
 struct balance {
@@ -358,7 +359,7 @@ static int rec_instruct(void *ctx, const struct cal_step_info *step, const char 
 	if (r->stop && r->stop_at == step->k && !r->stop_in_live)
 		*r->stop = 1;
 	if (r->bal)
-		bal_place(r->bal, step->point->ref);
+		bal_place(r->bal, r->late_place_at == r->instructs ? 0 : step->point->ref);
 	if (r->bal && r->fix_overload_at == r->instructs)
 		r->bal->overload = false;
 	if (r->ans)
@@ -914,8 +915,8 @@ static void test_run_device_fail_high_load(void **state)
 }
 
 /*
- * Overload that persists is no indication to judge: the point is taken again
- * (the operator told why), then the run stops, resumable, every reading kept.
+ * Overload is taken again (the operator told why); one that persists at a
+ * load within Max is the instrument's: FAIL, every reading kept.
  */
 static void test_run_device_overload(void **state)
 {
@@ -925,23 +926,22 @@ static void test_run_device_overload(void **state)
 	struct rec_op op = { .bal = &bal };
 	struct cal_run_params p;
 	struct cal_run_outcome out;
-	struct cal_run run;
 	size_t n = 0;
 	struct cal_result *r = NULL;
 
 	params(&p, e, &rec_device_ops, &op);
 	p.dev = dev;
-	assert_int_equal(cal_run_start(&out, &p), CAL_ERR_RANGE);
-	assert_false(out.completed);
-	assert_msg_has(cal_error_last(), "up 5");
-	assert_msg_has(cal_error_last(), "overload 3 times");
+	assert_int_equal(cal_run_start(&out, &p), CAL_OK);
+	assert_true(out.completed);
+	assert_string_equal(out.verdict, "FAIL");
+	assert_msg_has(out.reason, "up 5");
+	assert_msg_has(out.reason, "overload 3 times");
 	assert_msg_has(op.texts[5], "the instrument shows overload");
 	assert_int_equal(op.instructs, 5 + 3);
-	assert_int_equal(cal_db_run_get(&run, e->db, out.run_id), CAL_OK);
-	assert_int_equal(run.status, CAL_RUN_INTERRUPTED);
-	/* No result for the point, no certificate, the overload readings kept. */
+	assert_int_equal(out.cert.kind, CAL_CERT_FAILURE);
 	assert_int_equal(cal_db_result_list(&r, &n, e->db, out.run_id), CAL_OK);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
+	assert_string_equal(r[5].verdict, "FAIL");
 	free(r);
 	assert_int_equal(
 		sql_long(e,
@@ -949,15 +949,26 @@ static void test_run_device_overload(void **state)
 			 "AND raw = 'S +'",
 			 out.run_id),
 		3);
-	assert_int_equal(
-		sql_long(e, "SELECT count(*) FROM certificates WHERE run_id = ?1", out.run_id), 0);
+	cal_dev_close(dev);
+}
 
-	/* The weights fixed, the run resumes at that point and passes. */
-	bal.overload = false;
-	assert_int_equal(cal_run_resume(&out, &p, out.run_id), CAL_OK);
-	assert_true(out.completed);
+/* An indication far off (Enter pressed before the load was on) is taken again. */
+static void test_run_device_gross_error_retaken(void **state)
+{
+	struct env *e = *state;
+	struct balance bal = { .err_from = 1e9 };
+	struct cal_device *dev = bal_open(&bal);
+	struct rec_op op = { .bal = &bal, .late_place_at = 4 };
+	struct cal_run_params p;
+	struct cal_run_outcome out;
+
+	params(&p, e, &rec_device_ops, &op);
+	p.dev = dev;
+	assert_int_equal(cal_run_start(&out, &p), CAL_OK);
 	assert_string_equal(out.verdict, "PASS");
-	assert_int_equal(n_readings(e, out.run_id), 3 + NREAD);
+	assert_int_equal(op.instructs, NREAD + 1);
+	assert_msg_has(op.texts[3], "is far from the load 10000 g");
+	assert_int_equal(n_readings(e, out.run_id), NREAD + 1);
 	cal_dev_close(dev);
 }
 
@@ -1447,6 +1458,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run_device_overload, setup_mem, teardown),
 		cmocka_unit_test_setup_teardown(test_run_device_overload_once, setup_mem, teardown),
+		cmocka_unit_test_setup_teardown(test_run_device_gross_error_retaken, setup_mem,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_run_device_unstable, setup_mem, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_across_handles, setup_file, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_quit, setup_mem, teardown),
