@@ -334,6 +334,18 @@ static const char *const instrument_fields[] = {
 	"unit", "max",	"min",		"e",	 "d",	   "interval", NULL,
 };
 
+/* The field an R 76 check message is about: "... Min = ..." is --min, and so on. */
+static const char *r76_field(const char *why)
+{
+	if (strstr(why, "Min = "))
+		return "min";
+	if (strstr(why, ": d = "))
+		return "d";
+	if (strstr(why, "Max "))
+		return "max";
+	return "e";
+}
+
 static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 {
 	enum cal_r76_class cls;
@@ -361,6 +373,10 @@ static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 	    (err = get_qty(&in->d, fs, "d", u, false, false, 0)) ||
 	    (err = get_int(&in->interval_months, fs, "interval", 0, 240, 0)))
 		return err;
+	if (in->interval_months < 1)
+		return field_err(fs, field(fs, "interval"),
+				 "give the verification interval in months, 1..240 (e.g. 12): "
+				 "a certificate needs a validity date");
 	if (!(in->max > 0))
 		return field_err(fs, field(fs, "max"), "must be positive");
 	if (in->e < 0 || in->d < 0 || in->min < 0)
@@ -372,10 +388,20 @@ static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 		in->d = in->e;
 	if (in->e > in->max)
 		return field_err(fs, field(fs, "e"), "e is larger than Max");
+	if (cal_unit_quantity(u) == CAL_Q_MASS &&
+	    cal_r76_class_parse(&cls, in->accuracy_class) != CAL_OK)
+		return field_err(
+			fs, field(fs, "class"),
+			"'%s': a weighing instrument (unit %s) needs an OIML R 76 accuracy "
+			"class: I, II, III or IIII",
+			in->accuracy_class, in->unit);
 	if (cal_r76_class_parse(&cls, in->accuracy_class) == CAL_OK) {
 		double g = cal_unit_si_factor(u) * 1e3;
 		char why[400];
 
+		/* stored as R 76 writes it: "iii" is class III */
+		snprintf(in->accuracy_class, sizeof(in->accuracy_class), "%s",
+			 cal_r76_class_name(cls));
 		/* A weighing instrument of an R 76 class: its marked data must fit R 76. */
 		cal_error_clear();
 		if (cal_unit_quantity(u) != CAL_Q_MASS)
@@ -389,7 +415,15 @@ static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 					 in->accuracy_class);
 		if (cal_r76_check_instrument(cls, in->max * g, in->min * g, in->e * g, in->d * g)) {
 			snprintf(why, sizeof(why), "%s", cal_error_last());
-			return field_err(fs, field(fs, "class"), "%s", why);
+			return field_err(fs, field(fs, r76_field(why)), "%s", why);
+		}
+		if (!(in->min > 0)) {
+			/* not marked: the Table 3 lower limit, which the plan's Min load uses */
+			struct cal_r76_classification c;
+
+			if (cal_r76_classify(&c, cls, in->max * g, in->e * g) == CAL_OK)
+				in->min = cal_num_round_sig(c.min_load / g, 15);
+			cal_error_clear();
 		}
 	}
 	return CAL_OK;
@@ -596,6 +630,7 @@ static int standard_add(struct cal_db *db, struct fields *fs, char *id, size_t i
 		return field_err(fs, field(fs, "u"), "U must be >= 0 and k > 0");
 	if (strcmp(s.kind, "weight") == 0) {
 		enum cal_r111_class wc;
+		struct cal_date today;
 		char why[400];
 
 		if (cal_r111_class_parse(&wc, s.weight_class))
@@ -605,9 +640,32 @@ static int standard_add(struct cal_db *db, struct fields *fs, char *id, size_t i
 					 s.weight_class);
 		/* U as registered is for coverage factor k; R 111 states it for k = 2 */
 		if (cal_r111_check_weight(wc, s.nominal_kg, s.correction_kg, s.u_kg / s.k * 2)) {
+			const char *f = "nominal";
+
 			snprintf(why, sizeof(why), "%s", cal_error_last());
-			return field_err(fs, field(fs, "nominal"), "%s", why);
+			if (strstr(why, "correction "))
+				f = "correction";
+			else if (strstr(why, "U = "))
+				f = "u";
+			return field_err(fs, field(fs, f), "%s", why);
 		}
+		/* traceability: what a certificate will print for the weight */
+		if (!s.cert_no[0])
+			return field_err(
+				fs, field(fs, "cert"),
+				"a weight needs the number of its calibration certificate");
+		if (!(s.u_kg > 0))
+			return field_err(
+				fs, field(fs, "u"),
+				"a weight needs the uncertainty U of its conventional mass, "
+				"from its calibration certificate");
+		cal_date_from_unix(&today, cal_clock_system()->wall_s(NULL));
+		if (cal_date_cmp(&due, &today) < 0)
+			fprintf(stderr,
+				"calbench: warning: standard %s is past its calibration due date "
+				"%s: "
+				"runs will not use it until it is recalibrated\n",
+				s.id, s.due_date);
 	}
 	return cal_db_standard_add(db, &s);
 }

@@ -197,7 +197,12 @@ int cal_r76_classify(struct cal_r76_classification *out, enum cal_r76_class cls,
 	cal_num_format_g(eb, sizeof(eb), e_g);
 	cal_num_format_g(lo, sizeof(lo), row->e_lo);
 	cal_num_format_g(hi, sizeof(hi), row->e_hi);
-	if (!in_range) {
+	if (!is_125(e_g)) {
+		/* the first thing to fix: no row of Table 3 has such an e */
+		len += (size_t)snprintf(
+			msg + len, sizeof(msg) - len,
+			"e = %s g is not of the form 1, 2 or 5 x 10^k (R 76-1 §3.4.2)", eb);
+	} else if (!in_range) {
 		if (row->e_hi == 0)
 			len += (size_t)snprintf(msg + len, sizeof(msg) - len,
 						"e = %s g is outside %s g <= e (R 76-1 Table 3)",
@@ -279,6 +284,12 @@ int cal_r76_check_instrument(enum cal_r76_class cls, double max_g, double min_g,
 					"and d < e <= 10 d (R 76-1 §3.4)",
 					cal_r76_class_name(cls), db, eb);
 		}
+	}
+	if (fabs(max_g / e_g - round(max_g / e_g)) > 1e-6 * fmax(1, max_g / e_g)) {
+		cal_num_format_g(mb, sizeof(mb), max_g);
+		return cal_error_set(CAL_ERR_ARG,
+				     "class %s: Max %s g is not a multiple of e = %s g",
+				     cal_r76_class_name(cls), mb, eb);
 	}
 	if (min_g > 0 && !metro_ge(min_g, c.min_load)) {
 		cal_num_format_g(mb, sizeof(mb), min_g);

@@ -152,7 +152,7 @@ EOF
 
 test_error_instrument_duplicate_id() {
 	register_instrument BAL-1 SN-1
-	cb instrument add --id BAL-1 --type "another instrument" --serial SN-OTHER --class II --unit g --max 600 --e 0.1
+	cb instrument add --id BAL-1 --type "another instrument" --serial SN-OTHER --class II --unit g --max 600 --e 0.1 --interval 12
 	expect_rc 1
 	expect_one_line_error "^calbench: instrument 'BAL-1' already exists$"
 	cb instrument show BAL-1
@@ -221,8 +221,26 @@ test_error_overdue_weight() {
 }
 
 test_error_instrument_not_r76() {
-	cb instrument add --id BAL-7 --type scale --serial S7 --class VII --unit g --max 30000 --e 5
-	# the register takes it (instruments of any kind), the run refuses it
+	cb instrument add --id BAL-7 --type scale --serial S7 --class VII --unit g --max 30000 --e 5 --interval 12
+	expect_rc 1
+	expect_one_line_error "^calbench: --class: 'VII': a weighing instrument \\(unit g\\) needs an OIML R 76 accuracy class: I, II, III or IIII$"
+	cb instrument add --id BAL-9 --type scale --serial S9 --class iii --unit g --max 30000 --e 5 --interval 12
+	expect_rc 0
+	cb instrument show BAL-9
+	expect_out '^  class III, Max 30000 g'
+	cb instrument add --id BAL-7 --type scale --serial S7 --class III --unit g --max 30000 --e 5
+	expect_rc 1
+	expect_one_line_error '^calbench: --interval: give the verification interval in months'
+	cb instrument add --id BAL-7 --type scale --serial S7 --class III --unit g --max 30001 --e 5 --interval 12
+	expect_rc 1
+	expect_one_line_error '^calbench: --max: class III: Max 30001 g is not a multiple of e = 5 g$'
+	# Min not marked: the Table 3 lower limit, 20 e
+	cb instrument add --id BAL-8 --type scale --serial S8 --class III --unit g --max 30000 --e 5 --interval 12
+	expect_rc 0
+	cb instrument show BAL-8
+	expect_out 'Min 100 g'
+	# written past the register (plain SQL): the run refuses it
+	sql "INSERT INTO instruments(id, type, serial, accuracy_class, unit, max, e, d, interval_months, created_at) VALUES ('BAL-7', 'scale', 'S7', 'VII', 'g', 30000, 5, 5, 12, 'x')"
 	register_weights
 	cb run --manual --procedure "$PROCEDURE" --instrument BAL-7 --mode initial --answers /dev/null
 	expect_rc 4
@@ -260,26 +278,32 @@ test_error_add_file_rolled_back() {
 # Marked data R 76 does not allow, and weights not of their class, are refused
 # at registration, naming the field and the rule.
 test_error_register_not_conforming() {
-	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000 --e 3
+	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000 --e 3 --interval 12
 	expect_rc 1
-	expect_one_line_error '^calbench: --class: class III: e = 3 g is outside 0.1 g <= e <= 2 g \(R 76-1 Table 3\)$'
-	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000 --e 5 --d 1
+	expect_one_line_error '^calbench: --e: class III: e = 3 g is not of the form 1, 2 or 5 x 10\^k'
+	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000 --e 5 --d 1 --interval 12
 	expect_rc 1
 	expect_one_line_error 'only for classes I and II'
-	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000 --e 5 --min 50
+	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000 --e 5 --min 50 --interval 12
 	expect_rc 1
 	expect_one_line_error 'Min = 50 g is below the lower limit 100 g'
-	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000
+	cb instrument add --id BAL-3 --type scale --serial S3 --class III --unit g --max 30000 --interval 12
 	expect_rc 1
 	expect_one_line_error '^calbench: --e: class III is an OIML R 76 class: give e \(and d\)$'
 	[ "$(sql 'SELECT count(*) FROM instruments')" -eq 0 ] || fail "a refused instrument was added"
 
 	cb standard add --id W10K --class M1 --nominal 10kg --correction 0.6g --u 0.1g --due 2030-01-01
 	expect_rc 1
-	expect_one_line_error '^calbench: --nominal: correction 600 mg is outside \+-\(MPE - U\) = \+-400 mg for class M1'
+	expect_one_line_error '^calbench: --correction: correction 600 mg is outside \+-\(MPE - U\) = \+-400 mg for class M1'
 	cb standard add --id W10K --class M1 --nominal 10kg --u 0.2g --due 2030-01-01
 	expect_rc 1
-	expect_one_line_error 'U = 200 mg is above 1/3 of the class M1 MPE 500 mg'
+	expect_one_line_error '^calbench: --u: U = 200 mg is above 1/3 of the class M1 MPE 500 mg'
+	cb standard add --id W10K --class M1 --nominal 10kg --u 0.1g --due 2030-01-01
+	expect_rc 1
+	expect_one_line_error '^calbench: --cert: a weight needs the number of its calibration certificate$'
+	cb standard add --id W10K --class M1 --nominal 10kg --cert KL-1 --due 2030-01-01
+	expect_rc 1
+	expect_one_line_error '^calbench: --u: a weight needs the uncertainty U'
 	cb standard add --id W3K --class M1 --nominal 3kg --due 2030-01-01
 	expect_rc 1
 	expect_one_line_error '3 kg|series'
