@@ -245,10 +245,26 @@ out:
 	return CLI_OK;
 }
 
+/* calbench cert revoke NO --reason TEXT: withdraw a document; it stays, marked revoked. */
+static int revoke(struct cal_db *db, const char *number, const char *reason)
+{
+	struct cal_cert c;
+	int err = cal_db_cert_revoke(db, number, reason, cal_clock_system()->wall_s(NULL));
+
+	if (!err)
+		err = cal_db_cert_get(&c, db, number);
+	if (err)
+		return cli_fail(err, NULL);
+	printf("%s revoked %s: %s\n", c.number, c.revoked_at, c.revoke_reason);
+	return CLI_OK;
+}
+
 int cmd_cert(struct cli *cli, int argc, char **argv)
 {
 	bool json = false;
+	const char *reason = NULL;
 	const struct cli_opt opts[] = { { "json", false, NULL, &json },
+					{ "reason", true, &reason, NULL },
 					{ NULL, false, NULL, NULL } };
 	const char *pos[2];
 	struct cal_db *db = NULL;
@@ -257,12 +273,21 @@ int cmd_cert(struct cli *cli, int argc, char **argv)
 	rc = cli_parse(argc, argv, 1, opts, pos, 2, &npos, "cert");
 	if (rc)
 		return rc;
-	if (npos != 2 || strcmp(pos[0], "show") != 0)
-		return cli_usage("cert", "cert: expected 'show NUMBER'");
+	if (npos != 2 || (strcmp(pos[0], "show") != 0 && strcmp(pos[0], "revoke") != 0))
+		return cli_usage("cert", "cert: expected 'show NUMBER' or 'revoke NUMBER --reason "
+					 "TEXT'");
+	if (strcmp(pos[0], "revoke") == 0 && (!reason || !reason[0]))
+		return cli_usage("cert", "cert revoke: say why with --reason TEXT (it is kept and "
+					 "shown to inspectors)");
+	if (strcmp(pos[0], "show") == 0 && reason)
+		return cli_usage("cert", "cert show: --reason goes with revoke");
 	rc = cli_open_db(&db, cli, false);
 	if (rc)
 		return rc;
-	rc = show(cli, db, pos[1], json);
+	if (strcmp(pos[0], "revoke") == 0)
+		rc = revoke(db, pos[1], reason);
+	else
+		rc = show(cli, db, pos[1], json);
 	cal_db_close(db);
 	return rc;
 }

@@ -54,6 +54,7 @@ static const char usage_text[] =
 	"  run --abort RUN --reason TEXT close an interrupted run without a document\n"
 	"  runs [--instrument ID]        list runs\n"
 	"  cert show NO [--json]         print a certificate or failure record\n"
+	"  cert revoke NO --reason TEXT  withdraw a document (verify then answers revoked)\n"
 	"  verify NO [--json]            what an inspector gets for a certificate number\n"
 	"  setting list|get|set          centre settings (certificate number pattern)\n"
 	"\n"
@@ -122,7 +123,9 @@ static const struct command commands[] = {
 	  "  a number is a typed indication, 'quit' stops; '#' starts a comment.\n"
 	  "  Exit: 0 PASS, 2 FAIL, 3 interrupted, 4 refused, 1 error.\n" },
 	{ "runs", cmd_runs, "calbench runs [--instrument ID] [--json]\n" },
-	{ "cert", cmd_cert, "calbench cert show NO [--json]\n" },
+	{ "cert", cmd_cert,
+	  "calbench cert show NO [--json]\n"
+	  "calbench cert revoke NO --reason TEXT   withdraw a document (kept, marked revoked)\n" },
 	{ "verify", cmd_verify,
 	  "calbench verify NO [--json]\n"
 	  "  Exit 0 valid, 11 expired, 12 revoked, 13 failure record, 14 unknown.\n" },

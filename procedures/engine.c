@@ -543,6 +543,26 @@ static int check_serial(const struct cal_run_params *p, const struct cal_dev_inf
 			     p->dev->id, info->serial, whose, expected, p->dut->id);
 }
 
+/* One run at a time per instrument: a second would mix two sessions' loads. */
+static int check_not_running(struct cal_db *db, const char *instrument_id)
+{
+	struct cal_run *runs = NULL;
+	size_t n = 0, recovered;
+	int err = cal_db_runs_recover(db, &recovered); /* runs of dead processes first */
+
+	if (!err)
+		err = cal_db_run_list(&runs, &n, db, instrument_id);
+	for (size_t i = 0; !err && i < n; i++)
+		if (runs[i].status == CAL_RUN_RUNNING)
+			err = cal_error_set(
+				CAL_ERR_REFUSED,
+				"%s is being verified in run %lld (process %d): one run "
+				"at a time per instrument",
+				instrument_id, (long long)runs[i].id, runs[i].pid);
+	free(runs);
+	return err;
+}
+
 int cal_run_start(struct cal_run_outcome *out, const struct cal_run_params *p)
 {
 	struct engine e;
@@ -564,6 +584,9 @@ int cal_run_start(struct cal_run_outcome *out, const struct cal_run_params *p)
 	e.dut = p->dut;
 	e.clock = p->clock ? p->clock : cal_clock_system();
 	e.out = out;
+	err = check_not_running(p->db, p->dut->id);
+	if (err)
+		goto cleanup;
 	err = prepare(&e, p->mode, &w, &nw);
 	if (err)
 		goto cleanup;

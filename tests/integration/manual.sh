@@ -260,4 +260,43 @@ test_manual_indication_not_multiple_of_d() {
 	expect_err '^calbench: run 2 interrupted: zero .*: 3 g is not a multiple of d = 5 g \(typed 3 times\)$'
 }
 
+# One run at a time per instrument: a second run of BAL-M while the first
+# waits is refused (exit 4); once the first is gone, a new one may start.
+test_manual_one_run_per_instrument() {
+	setup_registers
+	start_stdin_run
+	feed_points 1 2
+	cb run --manual --procedure "$PROCEDURE" --instrument BAL-M --mode initial --answers /dev/null
+	expect_rc 4
+	expect_one_line_error "^calbench: run refused: BAL-M is being verified in run 1 \\(process $RUN_PID\\): one run at a time per instrument$"
+	kill -KILL "$RUN_PID"
+	reap "$RUN_PID"
+	write_answers "$T/all" 1 18
+	cb run --manual --procedure "$PROCEDURE" --instrument BAL-M --mode initial --answers "$T/all"
+	expect_rc 0
+}
+
+# A document withdrawn: kept, and verify answers revoked (exit 12) with the reason.
+test_manual_cert_revoke() {
+	local no
+	setup_registers
+	write_answers "$T/all" 1 18
+	cb run --manual --procedure "$PROCEDURE" --instrument BAL-M --mode initial --answers "$T/all"
+	expect_rc 0
+	no=$(cert_number)
+	cb cert revoke "$no"
+	expect_rc 64
+	cb cert revoke "$no" --reason "issued on the wrong instrument record"
+	expect_rc 0
+	expect_out "^$no revoked [0-9T:-]+Z: issued on the wrong instrument record$"
+	cb verify "$no"
+	expect_rc 12
+	expect_out 'revoked .*: issued on the wrong instrument record'
+	cb cert revoke "$no" --reason again
+	expect_rc 1
+	expect_one_line_error 'already revoked'
+	cb cert revoke CB-1999-000001 --reason x
+	expect_rc 1
+}
+
 run_tests
