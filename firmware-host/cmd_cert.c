@@ -150,15 +150,30 @@ static void print_interruptions(struct cal_db *db, int64_t run_id)
 }
 
 /* The decision rule of the procedure the run executed (its stored text). */
-static void decision_rule(char *buf, size_t size, struct cal_db *db, int64_t run_id)
+static void decision_rule(char *buf, size_t size, char *limits, size_t lsize, struct cal_db *db,
+			  int64_t run_id, const char *mode)
 {
 	struct cal_procedure *p = NULL;
 	char *text = NULL;
+	double f;
 
 	snprintf(buf, size, "%s", CAL_PROC_DEFAULT_DECISION_RULE);
+	limits[0] = '\0';
 	if (cal_db_run_procedure_text(&text, db, run_id) == CAL_OK &&
-	    cal_procedure_parse(&p, text, strlen(text), "procedure of the run") == CAL_OK)
+	    cal_procedure_parse(&p, text, strlen(text), "procedure of the run") == CAL_OK) {
+		char fb[32], rb[32];
+
 		snprintf(buf, size, "%s", p->decision_rule);
+		/* what the procedure file set: an edited file shows here, not only in its hash */
+		if (cal_procedure_mpe_factor(&f, p, mode) == CAL_OK) {
+			cal_num_format_sig(fb, sizeof(fb), f, 6);
+			cal_num_format_sig(rb, sizeof(rb), p->adequacy_ratio, 4);
+			snprintf(limits, lsize,
+				 "MPE = %s x the initial-verification MPE of R 76-1 Table 6 (%s "
+				 "verification); standards: sum of their MPEs <= %s x MPE",
+				 fb, mode, rb);
+		}
+	}
 	cal_procedure_free(p);
 	free(text);
 	cal_error_clear();
@@ -166,7 +181,7 @@ static void decision_rule(char *buf, size_t size, struct cal_db *db, int64_t run
 
 static int show(struct cli *cli, struct cal_db *db, const char *number, bool json)
 {
-	char rule[256];
+	char rule[256], limits[256];
 	struct cal_verify v;
 	struct cal_result *r = NULL;
 	struct cal_standard *s = NULL;
@@ -186,7 +201,7 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 		free(r);
 		return cli_fail(err, NULL);
 	}
-	decision_rule(rule, sizeof(rule), db, v.cert.run_id);
+	decision_rule(rule, sizeof(rule), limits, sizeof(limits), db, v.cert.run_id, v.run.mode);
 	if (json) {
 		print_json(&v, r, n, s, ns, rule);
 		goto out;
@@ -204,10 +219,12 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 	       in->accuracy_class, in->max, in->unit, in->min, in->unit, in->e, in->unit, in->d,
 	       in->unit);
 	printf("Owner           %s\n", in->owner);
-	printf("Method          %s (%s)\n", v.run.procedure_title, v.run.method);
-	printf("                procedure %s, SHA-256 %s\n", v.run.procedure_id,
-	       v.run.procedure_sha256);
+	printf("Method          %s\n", v.run.method);
+	printf("                %s: procedure %s, SHA-256 %s\n", v.run.procedure_title,
+	       v.run.procedure_id, v.run.procedure_sha256);
 	printf("Decision rule   %s\n", rule);
+	if (limits[0])
+		printf("Limits          %s\n", limits);
 	printf("Mode            %s verification\n", v.run.mode);
 	printf("Performed       %s to %s by %s\n", v.run.started_at, v.run.finished_at,
 	       v.run.operator_name[0] ? v.run.operator_name : "-");

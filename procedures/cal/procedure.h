@@ -97,7 +97,7 @@ struct cal_test_spec {
 /* The decision rule of a verification unless the procedure states its own. */
 #define CAL_PROC_DEFAULT_DECISION_RULE                                                             \
 	"simple acceptance: each |E| <= MPE (ILAC-G8:09/2019 §4.2.1); the uncertainty of the "    \
-	"test loads is bounded by the standards' 1/3 rule"
+	"test loads is bounded by the adequacy rule for the standards"
 
 struct cal_procedure {
 	char id[96];

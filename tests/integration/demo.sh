@@ -153,6 +153,7 @@ test_demo_cert_show() {
 	expect_out '^Standards +W20K \(20 kg, class M1, correction 310 mg, U 330 mg \(k = 2\), cert. DEMO-KL-0101'
 	expect_out '^Demo Standards and Quality Centre \(calbench demo\)$'
 	expect_out '^Decision rule +simple acceptance: each \|E\| <= MPE \(ILAC-G8:09/2019 §4.2.1\)'
+	expect_out '^Limits +MPE = 1 x the initial-verification MPE of R 76-1 Table 6 \(initial verification\); standards: sum of their MPEs <= 0.3333 x MPE$'
 	expect_out '^Result +PASS$'
 	expect_out '^Status today +valid$'
 	# the 19 results of the plan, numbered 1..19, all PASS
