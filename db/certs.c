@@ -409,7 +409,9 @@ static int cert_get(struct cal_cert *out, struct cal_db *db, const char *number)
 			"c.issue_date, c.valid_until, v.revoked_at, v.reason, c.lab_name, "
 			"c.lab_address "
 			"FROM certificates c LEFT JOIN certificate_revocations v "
-			"ON v.number = c.number WHERE c.number = ?1");
+			/* an inspector may type the number in lower case */
+			"ON v.number = c.number WHERE c.number = ?1 COLLATE NOCASE "
+			"ORDER BY c.number = ?1 DESC LIMIT 1");
 	if (rc)
 		goto out;
 	db_bind_str(st, 1, number);
@@ -548,6 +550,8 @@ const char *cal_verify_status_name(enum cal_verify_status s)
 		return "fail-record";
 	case CAL_VERIFY_UNKNOWN:
 		return "unknown";
+	case CAL_VERIFY_SUPERSEDED:
+		return "superseded";
 	}
 	return "unknown";
 }
@@ -558,6 +562,31 @@ const char *cal_verify_status_name(enum cal_verify_status s)
  * đạt"); then FAIL_RECORD; then EXPIRED when @today is after valid_until;
  * else VALID (also for valid_until "", no expiry).
  */
+/* The first document issued after @c for the same instrument and not revoked, or "". */
+static int later_document(char *out, size_t size, struct cal_db *db, const struct cal_cert *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	out[0] = '\0';
+	rc = db_prepare(&st, db,
+			"SELECT n.number FROM certificates n WHERE n.instrument_id = ?1 "
+			"AND n.rowid > (SELECT rowid FROM certificates WHERE number = ?2) "
+			"AND NOT EXISTS (SELECT 1 FROM certificate_revocations v "
+			"WHERE v.number = n.number) ORDER BY n.rowid LIMIT 1");
+	if (rc)
+		return rc;
+	db_bind_str(st, 1, c->instrument_id);
+	db_bind_str(st, 2, c->number);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		db_col_text(out, size, st, 0);
+	else if (step != SQLITE_DONE)
+		rc = db_fail(db, "later document");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
 		  const struct cal_date *today)
 {
@@ -593,5 +622,19 @@ int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
 		out->status = CAL_VERIFY_EXPIRED;
 	else
 		out->status = CAL_VERIFY_VALID;
+	if (out->status == CAL_VERIFY_VALID) {
+		char later[sizeof(out->cert.number)];
+
+		rc = later_document(later, sizeof(later), db, &out->cert);
+		if (!rc && later[0]) {
+			rc = cert_get(&out->superseded_by, db, later);
+			if (!rc)
+				out->status = CAL_VERIFY_SUPERSEDED;
+		}
+		if (rc) {
+			memset(out, 0, sizeof(*out));
+			return rc;
+		}
+	}
 	return CAL_OK;
 }

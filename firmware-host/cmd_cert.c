@@ -51,6 +51,12 @@ static void print_json(const struct cal_verify *v, const struct cal_result *r, s
 	printf(", \"revoked\": %s", c->revoked ? "true" : "false");
 	json_field("revoked_at", c->revoked_at, true);
 	json_field("revoke_reason", c->revoke_reason, true);
+	json_field("superseded_by", v->superseded_by.number, true);
+	json_field("superseded_by_kind",
+		   !v->superseded_by.number[0]			    ? ""
+		   : v->superseded_by.kind == CAL_CERT_VERIFICATION ? "verification"
+								    : "failure-record",
+		   true);
 	fputs(", \"instrument\": {", stdout);
 	json_field("id", in->id, false);
 	json_field("type", in->type, true);
@@ -342,6 +348,14 @@ void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *n
 		printf("  valid until %s\n", v->cert.valid_until);
 	if (v->cert.revoked)
 		printf("  revoked     %s: %s\n", v->cert.revoked_at, v->cert.revoke_reason);
+	if (v->superseded_by.number[0])
+		printf("  superseded  by %s, %s issued %s\n", v->superseded_by.number,
+		       v->superseded_by.kind == CAL_CERT_VERIFICATION
+			       ? "a verification certificate"
+			       : "a failure record (the instrument failed since)",
+		       v->superseded_by.issue_date);
+	if (v->cert.lab_name[0])
+		printf("  issued by   %s\n", v->cert.lab_name);
 }
 
 int cmd_verify(struct cli *cli, int argc, char **argv)

@@ -61,7 +61,8 @@ static const char usage_text[] =
 	"Database: --db PATH, else $CALBENCH_DB, else ./calbench.db\n"
 	"Exit codes: 0 ok (run: PASS; verify: valid), 1 error, 2 run verdict FAIL,\n"
 	"  3 run interrupted (resumable), 4 run refused, 64 usage;\n"
-	"  verify: 11 expired, 12 revoked, 13 failure record, 14 unknown number.\n"
+	"  verify: 11 expired, 12 revoked, 13 failure record, 14 unknown number,\n"
+	"  15 superseded by a later document of the instrument.\n"
 	"Help on one command: calbench help COMMAND\n";
 
 struct command {
@@ -128,7 +129,8 @@ static const struct command commands[] = {
 	  "calbench cert revoke NO --reason TEXT   withdraw a document (kept, marked revoked)\n" },
 	{ "verify", cmd_verify,
 	  "calbench verify NO [--json]\n"
-	  "  Exit 0 valid, 11 expired, 12 revoked, 13 failure record, 14 unknown.\n" },
+	  "  Exit 0 valid, 11 expired, 12 revoked, 13 failure record, 14 unknown,\n"
+	  "  15 superseded (a later certificate or failure record of the instrument).\n" },
 	{ "setting", cmd_setting,
 	  "calbench setting list\ncalbench setting get KEY\ncalbench setting set KEY VALUE\n"
 	  "  e.g. calbench setting set cert.number_pattern 'QNG-{YYYY}-{SEQ:5}'\n" },

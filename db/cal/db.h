@@ -266,12 +266,16 @@ enum cal_verify_status {
 	CAL_VERIFY_REVOKED = 2,
 	CAL_VERIFY_FAIL_RECORD = 3,
 	CAL_VERIFY_UNKNOWN = 4,
+	/* a later document of the same instrument replaced it (a new certificate,
+	 * or a failure record: the instrument failed since) */
+	CAL_VERIFY_SUPERSEDED = 5,
 };
 const char *cal_verify_status_name(enum cal_verify_status s); /* "valid"... */
 
 struct cal_verify {
 	enum cal_verify_status status;
 	struct cal_cert cert;
+	struct cal_cert superseded_by; /* number[0] == 0 unless SUPERSEDED */
 	struct cal_instrument instrument;
 	struct cal_run run;
 };

@@ -1101,9 +1101,10 @@ static void test_revoke_verify_expiry(void **state)
 
 	(void)state;
 	add_instr(db, "CAN-0042", 12);
+	add_instr(db, "CAN-0043", 12);
 	run = begin_run(db, "CAN-0042", 0);
 	complete(&pass, db, run, "PASS", T_2026_03_15);
-	run = begin_run(db, "CAN-0042", 0);
+	run = begin_run(db, "CAN-0043", 0);
 	complete(&fail, db, run, "FAIL", T_2026_03_15);
 
 	/* Valid through its last day, expired the day after. */
@@ -1140,6 +1141,10 @@ static void test_revoke_verify_expiry(void **state)
 	assert_string_equal(cal_error_last(), "no certificate or record numbered 'CB-2026-999999'");
 	assert_string_equal(v.cert.number, "");
 	assert_int_equal(cal_db_cert_get(&c, db, "CB-2026-999999"), CAL_ERR_NOTFOUND);
+
+	/* Case does not matter to an inspector typing the number. */
+	assert_int_equal(cal_db_cert_get(&c, db, "cb-2026-000001"), CAL_OK);
+	assert_string_equal(c.number, "CB-2026-000001");
 
 	/* Whitespace is normalised in what is asked for. */
 	assert_int_equal(cal_db_cert_get(&c, db, "  CB-2026-000001 "), CAL_OK);
@@ -1179,6 +1184,36 @@ static void test_revoke_verify_expiry(void **state)
 	assert_int_equal(cal_db_verify(&v, db, "CB-2026-000002", &(struct cal_date){ 2026, 4, 1 }),
 			 CAL_OK);
 	assert_int_equal(v.status, CAL_VERIFY_REVOKED);
+	cal_db_close(db);
+}
+
+/* A later failure record (or certificate) of the instrument supersedes a certificate. */
+static void test_verify_superseded(void **state)
+{
+	struct cal_db *db = open_mem();
+	struct cal_cert c;
+	struct cal_verify v;
+	const struct cal_date apr = { 2026, 4, 1 };
+
+	(void)state;
+	add_instr(db, "A", 12);
+	add_instr(db, "B", 12);
+	complete(&c, db, begin_run(db, "A", 0), "PASS", T_2026_03_15); /* 000001 */
+	complete(&c, db, begin_run(db, "B", 0), "FAIL", T_2026_03_15); /* 000002, other instr. */
+	assert_int_equal(cal_db_verify(&v, db, "CB-2026-000001", &apr), CAL_OK);
+	assert_int_equal(v.status, CAL_VERIFY_VALID);
+	assert_string_equal(v.superseded_by.number, "");
+	complete(&c, db, begin_run(db, "A", 0), "FAIL", T_2026_03_15); /* 000003 */
+	assert_int_equal(cal_db_verify(&v, db, "CB-2026-000001", &apr), CAL_OK);
+	assert_int_equal(v.status, CAL_VERIFY_SUPERSEDED);
+	assert_string_equal(cal_verify_status_name(v.status), "superseded");
+	assert_string_equal(v.superseded_by.number, "CB-2026-000003");
+	assert_int_equal(v.superseded_by.kind, CAL_CERT_FAILURE);
+	/* the failure record withdrawn, the certificate stands again */
+	assert_int_equal(cal_db_cert_revoke(db, "CB-2026-000003", "wrong record", T_2026_03_15),
+			 CAL_OK);
+	assert_int_equal(cal_db_verify(&v, db, "CB-2026-000001", &apr), CAL_OK);
+	assert_int_equal(v.status, CAL_VERIFY_VALID);
 	cal_db_close(db);
 }
 
@@ -1458,6 +1493,7 @@ int main(void)
 		cmocka_unit_test(test_run_events),
 		cmocka_unit_test(test_integrity_reports_broken_reference),
 		cmocka_unit_test(test_revoke_verify_expiry),
+		cmocka_unit_test(test_verify_superseded),
 		cmocka_unit_test(test_transitions),
 		cmocka_unit_test(test_runs_recover),
 		cmocka_unit_test(test_caller_transaction),
