@@ -438,8 +438,22 @@ static bool send_bytes(struct cal_sim_balance *sim, const char *buf, size_t len,
 	char esc[SIM_REPLY_MAX * 4 + 1];
 	int rc;
 
+	/*
+	 * Counted before the write: a client that has read the reply must
+	 * already see it in the statistics (tests read them right after).
+	 */
+	if (counted) {
+		pthread_mutex_lock(&sim->lock);
+		sim->n_replies++;
+		pthread_mutex_unlock(&sim->lock);
+	}
 	rc = sim_link_write(&sim->link, buf, len, WRITE_TIMEOUT_MS, &sim->stop);
 	if (rc != CAL_OK) {
+		if (counted) {
+			pthread_mutex_lock(&sim->lock);
+			sim->n_replies--;
+			pthread_mutex_unlock(&sim->lock);
+		}
 		log_warn("reply not sent: %s", cal_error_last());
 		if (sim->link.kind == SIM_LINK_TCP && rc != CAL_ERR_TIMEOUT) {
 			close_link(sim);
@@ -450,11 +464,6 @@ static bool send_bytes(struct cal_sim_balance *sim, const char *buf, size_t len,
 	if (cal_log_get_level() >= CAL_LOG_SPEW) {
 		escape(esc, sizeof(esc), buf, len);
 		log_spew("-> %s", esc);
-	}
-	if (counted) {
-		pthread_mutex_lock(&sim->lock);
-		sim->n_replies++;
-		pthread_mutex_unlock(&sim->lock);
 	}
 	return true;
 }
