@@ -731,6 +731,12 @@ static void *serve(void *arg)
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		if (poll(&pfd, 1, next_timeout_ms(sim)) > 0 && pfd.revents) {
+			/* "fault close" given while we slept: no more replies */
+			if (take_close_now(sim)) {
+				log_dbg("fault: link closed");
+				close_link(sim);
+				continue;
+			}
 			sim_link_read(&sim->link, buf, sizeof(buf), &got, &gone);
 			if (gone) {
 				close_link(sim);

@@ -193,6 +193,10 @@ static int tcp_read(void *ctx, void *buf, size_t size, size_t *got, int timeout_
 					     c->desc + 4 /* after "tcp:" */);
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 			continue;
+		/* the peer closed with our command unread: a reset, same meaning */
+		if (errno == ECONNRESET)
+			return cal_error_set(CAL_ERR_IO, "connection closed by %s (reset)",
+					     c->desc + 4);
 		return cal_error_set(CAL_ERR_IO, "receive from %s failed: %s", c->desc,
 				     strerror(errno));
 	}
