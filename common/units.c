@@ -1,6 +1,9 @@
 /*
  * The unit table. Factors are exact by definition (SI brochure; the
- * international pound of 1959; the metric carat of 1907).
+ * international pound of 1959; the metric carat of 1907; g_n = 9.80665
+ * m/s^2 of the 3rd CGPM, 1901; the conventional mmHg of ISO 80000-4,
+ * 13.5951 g/cm^3 * g_n * 1 mm), except inH2O at 4 degC, which is the value
+ * NIST SP 811 gives (249.082 Pa) and is flagged as such.
  */
 #include <string.h>
 
@@ -24,6 +27,18 @@ static const struct unit_def units[] = {
 	{ CAL_UNIT_CT, "ct", CAL_Q_MASS, 2e-4 },
 	{ CAL_UNIT_LB, "lb", CAL_Q_MASS, 0.45359237 },
 	{ CAL_UNIT_OZ, "oz", CAL_Q_MASS, 0.45359237 / 16.0 },
+	{ CAL_UNIT_PA, "Pa", CAL_Q_PRESSURE, 1.0 },
+	{ CAL_UNIT_KPA, "kPa", CAL_Q_PRESSURE, 1e3 },
+	{ CAL_UNIT_MPA, "MPa", CAL_Q_PRESSURE, 1e6 },
+	{ CAL_UNIT_BAR, "bar", CAL_Q_PRESSURE, 1e5 },
+	{ CAL_UNIT_MBAR, "mbar", CAL_Q_PRESSURE, 1e2 },
+	{ CAL_UNIT_PSI, "psi", CAL_Q_PRESSURE, 0.45359237 * 9.80665 / (0.0254 * 0.0254) },
+	{ CAL_UNIT_KGF_CM2, "kgf/cm2", CAL_Q_PRESSURE, 98066.5 },
+	{ CAL_UNIT_MMHG, "mmHg", CAL_Q_PRESSURE, 133.322387415 },
+	{ CAL_UNIT_INH2O, "inH2O", CAL_Q_PRESSURE, 0.0254 * 1000.0 * 9.80665 },
+	{ CAL_UNIT_INH2O_4C, "inH2O@4C", CAL_Q_PRESSURE, 249.082 },
+	{ CAL_UNIT_ATM, "atm", CAL_Q_PRESSURE, 101325.0 },
+	{ CAL_UNIT_MH2O, "mH2O", CAL_Q_PRESSURE, 9806.65 },
 };
 
 static const struct unit_def *find(enum cal_unit u)
@@ -42,6 +57,14 @@ int cal_unit_parse(enum cal_unit *out, const char *symbol)
 		return CAL_ERR_ARG;
 	if (strcmp(symbol, "\xc2\xb5g") == 0) { /* µg */
 		*out = CAL_UNIT_UG;
+		return CAL_OK;
+	}
+	if (strcmp(symbol, "kgf/cm\xc2\xb2") == 0) { /* kgf/cm² */
+		*out = CAL_UNIT_KGF_CM2;
+		return CAL_OK;
+	}
+	if (strcmp(symbol, "inH\xe2\x82\x82O") == 0) { /* inH₂O */
+		*out = CAL_UNIT_INH2O;
 		return CAL_OK;
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {

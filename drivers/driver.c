@@ -168,6 +168,42 @@ int cal_dev_tare(struct cal_device *dev)
 	return dev->drv->tare(dev);
 }
 
+int cal_dev_set_setpoint(struct cal_device *dev, double value, enum cal_unit unit)
+{
+	int rc = check_dev(dev, "cal_dev_set_setpoint");
+
+	if (rc)
+		return rc;
+	if (!dev->drv->set_setpoint)
+		return unsupported(dev, "set a setpoint");
+	if (cal_unit_quantity(unit) != CAL_Q_PRESSURE)
+		return cal_error_set(CAL_ERR_ARG, "%s: setpoint unit '%s' is not a pressure unit",
+				     dev->id, cal_unit_symbol(unit));
+	return dev->drv->set_setpoint(dev, value, unit);
+}
+
+int cal_dev_control(struct cal_device *dev, bool on)
+{
+	int rc = check_dev(dev, "cal_dev_control");
+
+	if (rc)
+		return rc;
+	if (!dev->drv->control)
+		return unsupported(dev, on ? "start controlling" : "stop controlling");
+	return dev->drv->control(dev, on);
+}
+
+int cal_dev_vent(struct cal_device *dev)
+{
+	int rc = check_dev(dev, "cal_dev_vent");
+
+	if (rc)
+		return rc;
+	if (!dev->drv->vent)
+		return unsupported(dev, "vent");
+	return dev->drv->vent(dev);
+}
+
 /*
  * Invariant of the loop: *out holds the last reading that carried a value
  * (zeroed until there is one); every such reading goes to progress().

@@ -8,9 +8,15 @@
 #include "cal/driver.h"
 
 extern const struct cal_driver cal_driver_mt_sics;
+extern const struct cal_driver cal_driver_pace;
+extern const struct cal_driver cal_driver_mensor_cpc;
+extern const struct cal_driver cal_driver_ppc4;
 
 static const struct cal_driver *const drivers[] = {
 	&cal_driver_mt_sics,
+	&cal_driver_pace,
+	&cal_driver_mensor_cpc,
+	&cal_driver_ppc4,
 };
 
 const struct cal_driver *cal_driver_find(const char *name)

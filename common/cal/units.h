@@ -8,7 +8,8 @@
 
 enum cal_quantity {
 	CAL_Q_NONE = 0,
-	CAL_Q_MASS, /* SI base unit kg */
+	CAL_Q_MASS,	/* SI base unit kg */
+	CAL_Q_PRESSURE, /* SI unit Pa (derived, kg m^-1 s^-2) */
 };
 
 enum cal_unit {
@@ -21,9 +22,27 @@ enum cal_unit {
 	CAL_UNIT_CT, /* metric carat, 0.2 g exactly */
 	CAL_UNIT_LB, /* avoirdupois pound, 0.45359237 kg exactly */
 	CAL_UNIT_OZ, /* avoirdupois ounce, lb/16 */
+	/* pressure; gauge or absolute is a property of the instrument, not the unit */
+	CAL_UNIT_PA,
+	CAL_UNIT_KPA,
+	CAL_UNIT_MPA,
+	CAL_UNIT_BAR,	   /* 1e5 Pa exactly */
+	CAL_UNIT_MBAR,	   /* 100 Pa exactly */
+	CAL_UNIT_PSI,	   /* lbf/in^2 = 0.45359237 kg * 9.80665 m/s^2 / (0.0254 m)^2 */
+	CAL_UNIT_KGF_CM2,  /* kgf/cm^2 (technical atmosphere) = 98066.5 Pa exactly */
+	CAL_UNIT_MMHG,	   /* conventional millimetre of mercury = 133.322387415 Pa exactly */
+	CAL_UNIT_INH2O,	   /* conventional inch of water: 0.0254 m * 1000 kg/m^3 * g_n */
+	CAL_UNIT_INH2O_4C, /* inch of water at 4 degC (Mensor, Druck): 249.082 Pa (NIST SP 811) */
+	CAL_UNIT_ATM,	   /* standard atmosphere, 101325 Pa exactly */
+	CAL_UNIT_MH2O,	   /* conventional metre of water: 1000 kg/m^3 * g_n * 1 m = 9806.65 Pa */
 };
 
-/* Case-sensitive symbol ("g", "kg", "mg", "ug" or "µg", "t", "ct", "lb", "oz"). */
+/*
+ * Case-sensitive symbol: mass "g", "kg", "mg", "ug" or "µg", "t", "ct",
+ * "lb", "oz"; pressure "Pa", "kPa", "MPa", "bar", "mbar", "psi",
+ * "kgf/cm2" (or "kgf/cm²"), "mmHg", "inH2O" (or "inH₂O"), "inH2O@4C",
+ * "atm", "mH2O".
+ */
 int cal_unit_parse(enum cal_unit *out, const char *symbol);
 /* Canonical symbol, "" for CAL_UNIT_NONE. */
 const char *cal_unit_symbol(enum cal_unit u);

@@ -17,7 +17,7 @@
 #include "cal/transport.h"
 #include "cal/units.h"
 
-#define CAL_DRIVER_API_VERSION 1
+#define CAL_DRIVER_API_VERSION 2
 
 enum cal_dev_class {
 	CAL_DEV_BALANCE = 1,
@@ -70,6 +70,16 @@ struct cal_driver {
 	int (*read)(struct cal_reading *out, struct cal_device *dev, enum cal_read_mode mode);
 	int (*zero)(struct cal_device *dev);
 	int (*tare)(struct cal_device *dev);
+	/*
+	 * Pressure controllers. set_setpoint takes the value in any pressure
+	 * unit and converts it to the controller's; a value outside the
+	 * controller's range is refused by the controller and comes back as
+	 * CAL_ERR_DEVICE naming the value. control(false) stops controlling
+	 * (measure only); vent opens the system to atmosphere.
+	 */
+	int (*set_setpoint)(struct cal_device *dev, double value, enum cal_unit unit);
+	int (*control)(struct cal_device *dev, bool on);
+	int (*vent)(struct cal_device *dev);
 };
 
 struct cal_device {
@@ -108,6 +118,9 @@ int cal_dev_identify(struct cal_dev_info *out, struct cal_device *dev);
 int cal_dev_read(struct cal_reading *out, struct cal_device *dev, enum cal_read_mode mode);
 int cal_dev_zero(struct cal_device *dev);
 int cal_dev_tare(struct cal_device *dev);
+int cal_dev_set_setpoint(struct cal_device *dev, double value, enum cal_unit unit);
+int cal_dev_control(struct cal_device *dev, bool on);
+int cal_dev_vent(struct cal_device *dev);
 
 /* Called by cal_dev_read_stable() with each reading while waiting; return non-zero to stop. */
 typedef int (*cal_reading_progress_fn)(const struct cal_reading *rd, void *payload);

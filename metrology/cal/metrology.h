@@ -242,4 +242,74 @@ const char *cal_verdict_name(enum cal_verdict v);
 int cal_decide(enum cal_verdict *out, enum cal_decision_rule rule, double E, double U, double T,
 	       double w);
 
+/* ---- Pressure gauges: EN 837-1, DKD-R 6-1, digital gauges (domain.md §3) --- */
+
+/*
+ * Parse an EN 837-1 accuracy class ("0.1", "0.25", "0.6", "1", "1.0", "1.6",
+ * "2.5", "4"; Table 11). *out is the class number (= % of span).
+ * CAL_ERR_ARG, with a message listing the classes, for anything else.
+ */
+int cal_en837_class_parse(double *out, const char *s);
+
+/*
+ * MPE of a Bourdon-tube gauge: class/100 × span, the same over the whole
+ * scale (EN 837-1 Table 11). Span = upper - lower, in the scale's unit; the
+ * result is in that unit (T13: class 1.6, 0..10 bar -> 0.16 bar; T14:
+ * class 1, -1..+5 bar -> 0.06 bar). CAL_ERR_ARG: class not in Table 11,
+ * upper <= lower, a value not finite.
+ */
+int cal_en837_mpe(double *out, double cls, double lower, double upper);
+
+/*
+ * Least number of test points, each taken with increasing and decreasing
+ * pressure: 10 for classes 0.1 to 0.6, 5 for classes 1 to 4 (T15).
+ */
+int cal_en837_min_points(int *out, double cls);
+
+/*
+ * n test points evenly over the scale, lower and upper included:
+ * out[i] = lower + i × span/(n - 1), rounded to 12 significant digits so that
+ * 0..10 bar in 5 points reads 0, 2.5, 5, 7.5, 10. CAL_ERR_ARG: n < 2.
+ */
+int cal_en837_points(double *out, size_t n, double lower, double upper);
+
+/* DKD-R 6-1:2014 calibration sequences, chosen by accuracy class (§3.2). */
+struct cal_dkd_sequence {
+	char name;    /* 'A', 'B' or 'C' */
+	int points;   /* test points, zero excluded: 9, 9, 5 */
+	int preloads; /* pre-loadings to the upper limit: 3, 2, 1 */
+	int series;   /* measurement series M1↑ M2↓ ...: 4, 3, 2 */
+};
+
+/*
+ * Sequence for an accuracy of @class_pct % of full scale: A below 0.1, B from
+ * 0.1 to 0.6, C above 0.6. CAL_ERR_ARG: class_pct <= 0 or not finite.
+ */
+int cal_dkd_sequence_for(struct cal_dkd_sequence *out, double class_pct);
+
+/*
+ * MPE of a digital gauge or transmitter given as a·|p| + b·span + n·digit
+ * (domain.md §3.3); a and b are fractions (0.0005 for 0.05 %), n a count of
+ * the last digit @resolution. Any term may be 0; the sum must be > 0.
+ * CAL_ERR_ARG: a negative term, span <= 0, or every term 0.
+ */
+int cal_digital_mpe(double *out, double a_reading, double b_span, double n_digits, double p,
+		    double span, double resolution);
+
+/*
+ * 4-20 mA transmitter: expected current I = 4 + 16 (p - lrv)/(urv - lrv) mA,
+ * and the error of a measured current in % of span, (I - I_exp)/16 × 100.
+ * CAL_ERR_ARG: urv <= lrv or a value not finite.
+ */
+int cal_transmitter_expected_ma(double *out, double p, double lrv, double urv);
+int cal_transmitter_error_pct(double *out, double i_ma, double p, double lrv, double urv);
+
+/*
+ * Adequacy of a pressure reference: its limit (MPE, or U for a calibrated
+ * standard) must not exceed 1/4 of the gauge's MPE (EN 837 practice;
+ * domain.md §3.1 [K]: the ratio is a procedure parameter, @ratio = 4 here).
+ * *adequate is set; CAL_ERR_ARG when a value is negative or ratio <= 0.
+ */
+int cal_reference_adequate(bool *adequate, double ref_limit, double gauge_mpe, double ratio);
+
 #endif

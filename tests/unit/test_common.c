@@ -145,6 +145,53 @@ static void test_units(void **state)
 	assert_int_equal(cal_unit_convert(&v, 1.0, CAL_UNIT_G, CAL_UNIT_NONE), CAL_ERR_ARG);
 }
 
+/* Pressure units: factors from their definitions, checked against published values. */
+static void test_units_pressure(void **state)
+{
+	static const struct {
+		const char *sym;
+		double pa; /* Pa per unit */
+		double tol;
+	} vec[] = {
+		{ "Pa", 1.0, 0 },
+		{ "kPa", 1e3, 0 },
+		{ "MPa", 1e6, 0 },
+		{ "bar", 1e5, 0 },
+		{ "mbar", 100.0, 0 },
+		{ "psi", 6894.757293168361, 1e-9 }, /* NIST SP 811: 6.894 757 E+03 */
+		{ "kgf/cm2", 98066.5, 0 },
+		{ "kgf/cm\xc2\xb2", 98066.5, 0 },
+		{ "mmHg", 133.322387415, 0 },
+		{ "inH2O", 249.08891, 1e-9 },
+		{ "inH\xe2\x82\x82O", 249.08891, 1e-9 },
+		{ "inH2O@4C", 249.082, 0 },
+		{ "atm", 101325.0, 0 },
+		{ "mH2O", 9806.65, 0 },
+	};
+	enum cal_unit u;
+	double v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		assert_int_equal(cal_unit_parse(&u, vec[i].sym), CAL_OK);
+		assert_int_equal(cal_unit_quantity(u), CAL_Q_PRESSURE);
+		assert_true(fabs(cal_unit_si_factor(u) - vec[i].pa) <= vec[i].tol);
+	}
+	/* 1 bar = 14.503 773 773 psi; 760 mmHg = 101 325.01 Pa (conventional mmHg) */
+	assert_int_equal(cal_unit_convert(&v, 1.0, CAL_UNIT_BAR, CAL_UNIT_PSI), CAL_OK);
+	assert_true(fabs(v - 14.503773773) < 1e-9);
+	assert_int_equal(cal_unit_convert(&v, 760.0, CAL_UNIT_MMHG, CAL_UNIT_PA), CAL_OK);
+	assert_true(fabs(v - 101325.0144354) < 1e-6);
+	/* no round-trip noise: 0.16 bar is 16 kPa exactly */
+	assert_int_equal(cal_unit_convert(&v, 0.16, CAL_UNIT_BAR, CAL_UNIT_KPA), CAL_OK);
+	assert_true(v == 16.0);
+	/* mass and pressure do not mix; symbols are case-sensitive */
+	assert_int_equal(cal_unit_convert(&v, 1.0, CAL_UNIT_BAR, CAL_UNIT_KG), CAL_ERR_ARG);
+	assert_int_equal(cal_unit_parse(&u, "BAR"), CAL_ERR_ARG);
+	assert_int_equal(cal_unit_parse(&u, "pa"), CAL_ERR_ARG);
+	assert_string_equal(cal_unit_symbol(CAL_UNIT_KGF_CM2), "kgf/cm2");
+}
+
 static void test_dates(void **state)
 {
 	struct cal_date d, e;
@@ -178,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_num_locale_independent),
 		cmocka_unit_test(test_num_format),
 		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_units_pressure),
 		cmocka_unit_test(test_dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

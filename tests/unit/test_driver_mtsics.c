@@ -21,131 +21,7 @@
 #include "cal/error.h"
 #include "cal/units.h"
 
-struct step {
-	const char *cmd;   /* expected command, without CR LF */
-	const char *reply; /* bytes queued in answer; NULL: silence */
-};
-
-struct peer {
-	struct step steps[32];
-	int nsteps;
-	int pos;		  /* next step */
-	const char *repeat_cmd;	  /* after the steps: answer this command... */
-	const char *repeat_reply; /* ...with this, forever */
-	char rx[4096];		  /* bytes for the host */
-	size_t rlen, rpos;
-	char cmd[64]; /* command being received */
-	size_t clen;
-	size_t chunk; /* max bytes per read; 0: all */
-	char mismatch[128];
-	int commands;
-	int flushes;
-	int closed;
-	int fail_write;
-};
-
-static void queue(struct peer *p, const char *bytes)
-{
-	size_t n = strlen(bytes);
-
-	assert_true(p->rlen + n <= sizeof(p->rx));
-	memcpy(p->rx + p->rlen, bytes, n);
-	p->rlen += n;
-}
-
-static void on_command(struct peer *p, const char *cmd)
-{
-	const char *reply = NULL;
-
-	p->commands++;
-	if (p->pos < p->nsteps) {
-		const struct step *s = &p->steps[p->pos++];
-
-		if (strcmp(s->cmd, cmd) != 0 && !p->mismatch[0])
-			snprintf(p->mismatch, sizeof(p->mismatch), "step %d: want %s, got %s",
-				 p->pos, s->cmd, cmd);
-		reply = s->reply;
-	} else if (p->repeat_cmd && strcmp(p->repeat_cmd, cmd) == 0) {
-		reply = p->repeat_reply;
-	} else if (!p->mismatch[0]) {
-		snprintf(p->mismatch, sizeof(p->mismatch), "unscripted command %s", cmd);
-	}
-	if (reply)
-		queue(p, reply);
-}
-
-static int p_write(void *ctx, const void *buf, size_t len, int timeout_ms)
-{
-	struct peer *p = ctx;
-	const char *b = buf;
-
-	(void)timeout_ms;
-	if (p->fail_write)
-		return cal_error_set(CAL_ERR_IO, "peer: write failed");
-	for (size_t i = 0; i < len; i++) {
-		if (b[i] == '\n' && p->clen > 0 && p->cmd[p->clen - 1] == '\r') {
-			p->cmd[p->clen - 1] = '\0';
-			on_command(p, p->cmd);
-			p->clen = 0;
-		} else if (p->clen < sizeof(p->cmd) - 1) {
-			p->cmd[p->clen++] = b[i];
-		}
-	}
-	return CAL_OK;
-}
-
-static int p_read(void *ctx, void *buf, size_t size, size_t *got, int timeout_ms)
-{
-	struct peer *p = ctx;
-	size_t n = p->rlen - p->rpos;
-
-	(void)timeout_ms;
-	*got = 0;
-	if (n == 0)
-		return CAL_ERR_TIMEOUT;
-	if (p->chunk && n > p->chunk)
-		n = p->chunk;
-	if (n > size)
-		n = size;
-	memcpy(buf, p->rx + p->rpos, n);
-	p->rpos += n;
-	if (p->rpos == p->rlen)
-		p->rpos = p->rlen = 0;
-	*got = n;
-	return CAL_OK;
-}
-
-static int p_flush(void *ctx)
-{
-	struct peer *p = ctx;
-
-	p->flushes++;
-	p->rpos = p->rlen = 0;
-	return CAL_OK;
-}
-
-static void p_close(void *ctx)
-{
-	struct peer *p = ctx;
-
-	p->closed++;
-}
-
-static const struct cal_transport_ops peer_ops = {
-	.name = "mock",
-	.write = p_write,
-	.read = p_read,
-	.flush_input = p_flush,
-	.close = p_close,
-};
-
-static void step(struct peer *p, const char *cmd, const char *reply)
-{
-	assert_true(p->nsteps < 32);
-	p->steps[p->nsteps].cmd = cmd;
-	p->steps[p->nsteps].reply = reply;
-	p->nsteps++;
-}
+#include "script_peer.h"
 
 /* Open "bal1" on the peer; the reset exchange is the first step. */
 static struct cal_device *open_bal(struct peer *p)
@@ -169,16 +45,17 @@ static void close_bal(struct cal_device *dev, struct peer *p)
 	cal_dev_close(dev);
 	assert_int_equal(p->closed, 1);
 	assert_string_equal(p->mismatch, "");
+	/* MT-SICS commands end in CR LF */
+	assert_int_equal(p->lf_only, 0);
 }
 
 static struct peer *new_peer(void)
 {
-	struct peer *p = calloc(1, sizeof(*p));
+	struct peer *p = peer_new();
 
-	assert_non_null(p);
 	/* A balance that has just powered up: an unsolicited I4 line waits. */
-	queue(p, "I4 A \"B123456\"\r\n");
-	step(p, "@", "I4 A \"B123456\"\r\n");
+	peer_queue(p, "I4 A \"B123456\"\r\n");
+	peer_step(p, "@", "I4 A \"B123456\"\r\n");
 	return p;
 }
 
@@ -206,12 +83,12 @@ static void test_identify(void **state)
 	struct cal_dev_info info;
 
 	(void)state;
-	step(p, "I2", "I2 A \"XS205 Excellence 220.0000 g\"\r\n");
-	step(p, "I4", "I4 A \"B123456\"\r\n");
-	step(p, "I3", "I3 A \"2.10\"\r\n");
-	step(p, "I2", "I2 A \"ML204\"\r\n");
-	step(p, "I4", "I4 A \"X1\"\r\n");
-	step(p, "I3", "ES\r\n");
+	peer_step(p, "I2", "I2 A \"XS205 Excellence 220.0000 g\"\r\n");
+	peer_step(p, "I4", "I4 A \"B123456\"\r\n");
+	peer_step(p, "I3", "I3 A \"2.10\"\r\n");
+	peer_step(p, "I2", "I2 A \"ML204\"\r\n");
+	peer_step(p, "I4", "I4 A \"X1\"\r\n");
+	peer_step(p, "I3", "ES\r\n");
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_identify(&info, dev), CAL_OK);
 	assert_string_equal(info.model, "XS205 Excellence 220.0000 g");
@@ -233,8 +110,8 @@ static void test_identify_failures(void **state)
 	struct cal_dev_info info;
 
 	(void)state;
-	step(p, "I2", "ES\r\n");
-	step(p, "I2", "I2 A\r\n"); /* no text */
+	peer_step(p, "I2", "ES\r\n");
+	peer_step(p, "I2", "I2 A\r\n"); /* no text */
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_identify(&info, dev), CAL_ERR_DEVICE);
 	assert_string_equal(info.model, "");
@@ -252,7 +129,7 @@ static void test_read_stable(void **state)
 	struct cal_reading rd;
 
 	(void)state;
-	step(p, "S", "S S     100.00 g\r\n");
+	peer_step(p, "S", "S S     100.00 g\r\n");
 	dev = open_bal(p);
 	p->chunk = 3; /* the answer arrives in small pieces */
 	assert_int_equal(cal_dev_read(&rd, dev, CAL_READ_STABLE), CAL_OK);
@@ -274,8 +151,8 @@ static void test_read_now_dynamic(void **state)
 	struct cal_reading rd;
 
 	(void)state;
-	step(p, "SI", "S D    -12.34 g\r\n");
-	step(p, "SI", "S S   0.5000 kg\r"); /* CR-only end of line */
+	peer_step(p, "SI", "S D    -12.34 g\r\n");
+	peer_step(p, "SI", "S S   0.5000 kg\r"); /* CR-only end of line */
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_read(&rd, dev, CAL_READ_NOW), CAL_OK);
 	assert_true(rd.value == -12.34);
@@ -297,10 +174,10 @@ static void test_read_busy_and_errors(void **state)
 	struct cal_reading rd;
 
 	(void)state;
-	step(p, "S", "S I\r\n");
-	step(p, "SI", "ES\r\n");
-	step(p, "SI", "EL\r\n");
-	step(p, "SI", "S A\r\n");
+	peer_step(p, "S", "S I\r\n");
+	peer_step(p, "SI", "ES\r\n");
+	peer_step(p, "SI", "EL\r\n");
+	peer_step(p, "SI", "S A\r\n");
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_read(&rd, dev, CAL_READ_STABLE), CAL_ERR_UNSTABLE);
 	assert_string_equal(rd.raw, "S I");
@@ -328,10 +205,10 @@ static void test_read_garbled_then_good(void **state)
 	int flushes;
 
 	(void)state;
-	step(p, "SI", "S S  1x0.00 g\r\n");
-	step(p, "SI", "S S   100.00 g\r\n");
-	step(p, "SI", "ET\r\n"); /* the balance got a garbled command */
-	step(p, "SI", "S D   99.99 g\r\n");
+	peer_step(p, "SI", "S S  1x0.00 g\r\n");
+	peer_step(p, "SI", "S S   100.00 g\r\n");
+	peer_step(p, "SI", "ET\r\n"); /* the balance got a garbled command */
+	peer_step(p, "SI", "S D   99.99 g\r\n");
 	dev = open_bal(p);
 	flushes = p->flushes;
 	assert_int_equal(cal_dev_read(&rd, dev, CAL_READ_NOW), CAL_OK);
@@ -351,9 +228,9 @@ static void test_read_garbled_always(void **state)
 	struct cal_reading rd;
 
 	(void)state;
-	step(p, "SI", "S S 100.00 lbs\r\n");
-	step(p, "SI", "S S 100.00 lbs\r\n");
-	step(p, "SI", "\xff\xfe\r\n");
+	peer_step(p, "SI", "S S 100.00 lbs\r\n");
+	peer_step(p, "SI", "S S 100.00 lbs\r\n");
+	peer_step(p, "SI", "\xff\xfe\r\n");
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_read(&rd, dev, CAL_READ_NOW), CAL_ERR_PROTO);
 	assert_non_null(strstr(cal_error_last(), "bal1: garbled answer to SI"));
@@ -370,9 +247,9 @@ static void test_read_no_answer_times_out(void **state)
 	struct cal_reading rd;
 
 	(void)state;
-	step(p, "SI", NULL);
-	step(p, "SI", NULL);
-	step(p, "SI", NULL);
+	peer_step(p, "SI", NULL);
+	peer_step(p, "SI", NULL);
+	peer_step(p, "SI", NULL);
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_read(&rd, dev, CAL_READ_NOW), CAL_ERR_TIMEOUT);
 	assert_string_equal(cal_error_last(),
@@ -399,13 +276,13 @@ static void test_read_skips_stray_lines(void **state)
 
 	(void)state;
 	/* Unsolicited I4 (power-up) before the answer. */
-	step(p, "SI", "I4 A \"B123456\"\r\nS D     5.0 g\r\n");
+	peer_step(p, "SI", "I4 A \"B123456\"\r\nS D     5.0 g\r\n");
 	/* A late answer to an earlier SI before the Z answer. */
-	step(p, "Z", "S D     5.1 g\r\nZ A\r\n");
+	peer_step(p, "Z", "S D     5.1 g\r\nZ A\r\n");
 	/* Only stray lines: a timeout that names the last one. */
-	step(p, "SI", "I4 A \"B123456\"\r\n");
-	step(p, "SI", "I4 A \"B123456\"\r\n");
-	step(p, "SI", "I4 A \"B123456\"\r\n");
+	peer_step(p, "SI", "I4 A \"B123456\"\r\n");
+	peer_step(p, "SI", "I4 A \"B123456\"\r\n");
+	peer_step(p, "SI", "I4 A \"B123456\"\r\n");
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_read(&rd, dev, CAL_READ_NOW), CAL_OK);
 	assert_true(rd.value == 5.0);
@@ -424,8 +301,8 @@ static void test_read_overload_underload(void **state)
 	struct cal_reading rd;
 
 	(void)state;
-	step(p, "SI", "S +\r\n");
-	step(p, "S", "S -\r\n");
+	peer_step(p, "SI", "S +\r\n");
+	peer_step(p, "S", "S -\r\n");
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_read(&rd, dev, CAL_READ_NOW), CAL_ERR_RANGE);
 	assert_int_equal(rd.flags, CAL_RD_OVERLOAD);
@@ -443,14 +320,14 @@ static void test_zero_and_tare(void **state)
 	struct cal_device *dev;
 
 	(void)state;
-	step(p, "Z", "Z A\r\n");
-	step(p, "Z", "Z I\r\n");
-	step(p, "Z", "Z +\r\n");
-	step(p, "Z", "Z -\r\n");
-	step(p, "T", "T S    10.00 g\r\n");
-	step(p, "T", "T I\r\n");
-	step(p, "T", "T +\r\n");
-	step(p, "T", "T L\r\n");
+	peer_step(p, "Z", "Z A\r\n");
+	peer_step(p, "Z", "Z I\r\n");
+	peer_step(p, "Z", "Z +\r\n");
+	peer_step(p, "Z", "Z -\r\n");
+	peer_step(p, "T", "T S    10.00 g\r\n");
+	peer_step(p, "T", "T I\r\n");
+	peer_step(p, "T", "T +\r\n");
+	peer_step(p, "T", "T L\r\n");
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_zero(dev), CAL_OK);
 	assert_int_equal(cal_dev_zero(dev), CAL_ERR_UNSTABLE);
@@ -531,10 +408,10 @@ static void test_read_stable_reaches_stability(void **state)
 	struct progress pr = { 0 };
 
 	(void)state;
-	step(p, "SI", "S D    99.90 g\r\n");
-	step(p, "SI", "S I\r\n"); /* busy in between: keep polling */
-	step(p, "SI", "S D    99.98 g\r\n");
-	step(p, "SI", "S S   100.00 g\r\n");
+	peer_step(p, "SI", "S D    99.90 g\r\n");
+	peer_step(p, "SI", "S I\r\n"); /* busy in between: keep polling */
+	peer_step(p, "SI", "S D    99.98 g\r\n");
+	peer_step(p, "SI", "S S   100.00 g\r\n");
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_read_stable(&rd, dev, &clock, 5000, on_progress, &pr), CAL_OK);
 	assert_true(rd.value == 100.0);
@@ -557,11 +434,11 @@ static void test_read_stable_transient_overload(void **state)
 	const struct cal_clock clock = { fake_mono, fake_sleep, fake_wall, &fc };
 
 	(void)state;
-	step(p, "SI", "S +\r\n");
-	step(p, "SI", "S +\r\n");
-	step(p, "SI", "S D 30040.00 g\r\n");
-	step(p, "SI", "S +\r\n");
-	step(p, "SI", "S S 30000.00 g\r\n");
+	peer_step(p, "SI", "S +\r\n");
+	peer_step(p, "SI", "S +\r\n");
+	peer_step(p, "SI", "S D 30040.00 g\r\n");
+	peer_step(p, "SI", "S +\r\n");
+	peer_step(p, "SI", "S S 30000.00 g\r\n");
 	dev = open_bal(p);
 	assert_int_equal(cal_dev_read_stable(&rd, dev, &clock, 30000, NULL, NULL), CAL_OK);
 	assert_true(rd.value == 30000.0);
@@ -673,7 +550,7 @@ static void test_dispatch_arguments(void **state)
 	struct cal_device *dev = (struct cal_device *)&rd;
 	struct cal_port_cfg cfg;
 	struct cal_transport *tr = NULL;
-	struct peer *p = calloc(1, sizeof(*p));
+	struct peer *p = peer_new();
 	const struct cal_driver *const *all;
 	struct cal_driver old = null_driver;
 	size_t n = 0;
@@ -688,7 +565,7 @@ static void test_dispatch_arguments(void **state)
 
 	/* Registry. */
 	all = cal_driver_list(&n);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 4);
 	assert_ptr_equal(all[0], cal_driver_find("mt-sics"));
 	assert_null(cal_driver_find("no-such"));
 	assert_null(cal_driver_find(NULL));
