@@ -140,4 +140,44 @@ int cal_dev_read_stable(struct cal_reading *out, struct cal_device *dev,
 			const struct cal_clock *clock, int timeout_ms,
 			cal_reading_progress_fn progress, void *payload);
 
+/*
+ * Settling of a pressure (or any controlled) reference at a setpoint, with
+ * evidence: a point is accepted only when, for @hold_ms without a break,
+ *   - the controller reported its own criterion (in-limits, stable, ready:
+ *     CAL_RD_STABLE) on every sample, when @require_flag, and
+ *   - every sample was within @band_si of @setpoint_si, when band_si > 0, and
+ *   - the least-squares slope of the samples of that window is at most
+ *     @max_rate_si in magnitude (SI unit per second, Pa/s for pressure).
+ * Any sample that breaks a condition restarts the window. Nothing is
+ * accepted after @timeout_ms: CAL_ERR_UNSTABLE with the reason (which
+ * condition never held, last value, rate), so that a leak or an
+ * unreachable setpoint ends the point clearly, never with a reading taken
+ * while unstable. The samples of the accepting window are the evidence.
+ */
+struct cal_settle_rule {
+	double setpoint_si; /* target, SI unit */
+	double band_si;	    /* |p - setpoint| limit; 0 = not checked */
+	double max_rate_si; /* |slope| limit, SI unit per second; > 0 */
+	int hold_ms;	    /* uninterrupted time the conditions must hold; >= 0 */
+	int timeout_ms;	    /* from the call; > 0 */
+	int poll_ms;	    /* between samples; > 0 */
+	bool require_flag;  /* the device's own stable/in-limits flag must be set */
+};
+
+#define CAL_SETTLE_MAX_SAMPLES 256
+
+struct cal_settle_result {
+	struct cal_reading reading; /* the accepted (last) sample, or the last one seen */
+	double rate_si;		    /* slope over the window, SI unit per second */
+	int64_t held_ms;	    /* how long the window had lasted */
+	int polls;		    /* samples read in all */
+	size_t n_samples;	    /* samples of the accepting window, oldest first */
+	struct cal_reading samples[CAL_SETTLE_MAX_SAMPLES];
+	char rule_text[192]; /* the rule, in words, stored with the point */
+};
+
+int cal_dev_settle(struct cal_settle_result *out, struct cal_device *dev,
+		   const struct cal_clock *clock, const struct cal_settle_rule *rule,
+		   cal_reading_progress_fn progress, void *payload);
+
 #endif
