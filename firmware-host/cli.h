@@ -43,6 +43,8 @@ int cmd_sim(struct cli *cli, int argc, char **argv);
 int cmd_ports(struct cli *cli, int argc, char **argv);
 int cmd_bench(struct cli *cli, int argc, char **argv);
 int cmd_read(struct cli *cli, int argc, char **argv);
+int cmd_setpoint(struct cli *cli, int argc, char **argv);
+int cmd_vent(struct cli *cli, int argc, char **argv);
 int cmd_instrument(struct cli *cli, int argc, char **argv);
 int cmd_standard(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);

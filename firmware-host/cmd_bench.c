@@ -1,5 +1,6 @@
 /*
- * Instrument access from a bench file: ports, bench check, read.
+ * Instrument access from a bench file: ports, bench check, read, and the
+ * pressure controller's setpoint and vent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,7 +152,8 @@ static void print_reading_json(const char *id, const struct cal_reading *rd)
 		cli_json_num(stdout, rd->value_si, -1);
 	else
 		fputs("null", stdout);
-	printf(", \"unit_si\": \"kg\", \"overload\": %s, \"underload\": %s, \"raw\": ",
+	printf(", \"unit_si\": \"%s\", \"overload\": %s, \"underload\": %s, \"raw\": ",
+	       cal_unit_quantity(rd->unit) == CAL_Q_PRESSURE ? "Pa" : "kg",
 	       (rd->flags & CAL_RD_OVERLOAD) ? "true" : "false",
 	       (rd->flags & CAL_RD_UNDERLOAD) ? "true" : "false");
 	cli_json_str(stdout, rd->raw);
@@ -220,6 +222,167 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		}
 	} else {
 		rc = cli_fail(err, NULL);
+	}
+	cal_dev_close(dev);
+	cal_bench_free(b);
+	return rc;
+}
+
+/* Open instrument @id of the bench file; messages name the file and id. */
+static int open_bench_dev(struct cal_device **dev, struct cal_bench **b, const char *bench_path,
+			  const char *id, const char *cmd)
+{
+	const struct cal_bench_instr *in;
+	int err;
+
+	*dev = NULL;
+	err = cal_bench_load(b, bench_path);
+	if (err)
+		return cli_fail(err, NULL);
+	in = cal_bench_find(*b, id);
+	if (!in) {
+		cli_err("%s: %s: no instrument '%s' in bench '%s'", cmd, bench_path, id,
+			(*b)->name);
+		return CLI_ERROR;
+	}
+	err = cal_dev_open(dev, in->driver, &in->port, in->id);
+	return err ? cli_fail(err, NULL) : CLI_OK;
+}
+
+/* A positive number of an option, or a usage error naming it. */
+static int opt_num(double *out, const char *text, const char *name, double max, const char *cmd)
+{
+	if (!text)
+		return CLI_OK;
+	if (cal_num_parse_str(out, NULL, text) || !(*out >= 0) || *out > max)
+		return cli_usage(cmd, "%s: --%s '%s' is not a number in [0, %g]", cmd, name, text,
+				 max);
+	return CLI_OK;
+}
+
+int cmd_setpoint(struct cli *cli, int argc, char **argv)
+{
+	const char *bench_path = NULL, *hold = NULL, *rate = NULL, *band = NULL, *timeout = NULL;
+	bool json = false, no_flag = false;
+	const struct cli_opt opts[] = {
+		{ "bench", true, &bench_path, NULL }, { "hold", true, &hold, NULL },
+		{ "max-rate", true, &rate, NULL },    { "band", true, &band, NULL },
+		{ "timeout", true, &timeout, NULL },  { "json", false, NULL, &json },
+		{ "no-flag", false, NULL, &no_flag }, { NULL, false, NULL, NULL },
+	};
+	const char *pos[3];
+	struct cal_bench *b = NULL;
+	struct cal_device *dev = NULL;
+	struct cal_settle_result *res = NULL;
+	struct cal_settle_rule rule = { 0 };
+	double value, f, hold_s = 5, rate_v = -1, band_v = 0, timeout_s = 120;
+	enum cal_unit unit;
+	int npos, rc, err;
+
+	(void)cli;
+	rc = cli_parse(argc, argv, 1, opts, pos, 3, &npos, "setpoint");
+	if (rc)
+		return rc;
+	if (!bench_path || npos != 3)
+		return cli_usage(
+			"setpoint",
+			"setpoint: expected --bench FILE, an instrument id, a value and a unit");
+	if (cal_num_parse_str(&value, NULL, pos[1]))
+		return cli_usage("setpoint", "setpoint: '%s' is not a number", pos[1]);
+	if (cal_unit_parse(&unit, pos[2]) || cal_unit_quantity(unit) != CAL_Q_PRESSURE)
+		return cli_usage("setpoint",
+				 "setpoint: '%s' is not a pressure unit (Pa, kPa, MPa, bar, mbar, "
+				 "psi, kgf/cm2, mmHg, inH2O)",
+				 pos[2]);
+	if (opt_num(&hold_s, hold, "hold", 3600, "setpoint") ||
+	    opt_num(&rate_v, rate, "max-rate", 1e9, "setpoint") ||
+	    opt_num(&band_v, band, "band", 1e9, "setpoint") ||
+	    opt_num(&timeout_s, timeout, "timeout", 3600, "setpoint"))
+		return CLI_USAGE;
+	f = cal_unit_si_factor(unit);
+	/* default rate limit: 0.01 % of the setpoint per second, at least 1 Pa/s */
+	if (rate_v < 0)
+		rate_v = value * f * 1e-4 > 1 ? value * 1e-4 : 1 / f;
+	if (!(rate_v > 0) || !(timeout_s > 0))
+		return cli_usage("setpoint", "setpoint: --max-rate and --timeout must be > 0");
+	rule = (struct cal_settle_rule){ .setpoint_si = value * f,
+					 .band_si = band_v * f,
+					 .max_rate_si = rate_v * f,
+					 .hold_ms = (int)(hold_s * 1000),
+					 .timeout_ms = (int)(timeout_s * 1000),
+					 .poll_ms = 250,
+					 .require_flag = !no_flag };
+	rc = open_bench_dev(&dev, &b, bench_path, pos[0], "setpoint");
+	if (rc)
+		goto out;
+	err = cal_dev_set_setpoint(dev, value, unit);
+	if (!err)
+		err = cal_dev_control(dev, true);
+	if (err) {
+		rc = cli_fail(err, NULL);
+		goto out;
+	}
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		rc = cli_fail(CAL_ERR_NOMEM, NULL);
+		goto out;
+	}
+	err = cal_dev_settle(res, dev, NULL, &rule, NULL, NULL);
+	if (err && err != CAL_ERR_UNSTABLE) {
+		rc = cli_fail(err, NULL);
+		goto out;
+	}
+	if (json) {
+		char r[32];
+
+		fputs("{\"reading\": ", stdout);
+		fflush(stdout);
+		print_reading_json(pos[0], &res->reading);
+		cal_num_format_sig(r, sizeof(r), res->rate_si, 6);
+		printf(", \"settled\": %s, \"rate_si\": %s, \"held_ms\": %lld, \"samples\": %zu, "
+		       "\"rule\": ",
+		       err ? "false" : "true", r, (long long)res->held_ms, res->n_samples);
+		cli_json_str(stdout, res->rule_text);
+		fputs("}\n", stdout);
+	} else {
+		printf("%s: ", pos[0]);
+		print_reading(&res->reading);
+		printf("%s\n  rule: %s; %zu samples over %lld ms\n", err ? "" : ", settled",
+		       res->rule_text, res->n_samples, (long long)res->held_ms);
+	}
+	if (err) {
+		cli_err("setpoint: %s", cal_error_last());
+		rc = CLI_UNSTABLE;
+	}
+out:
+	free(res);
+	cal_dev_close(dev);
+	cal_bench_free(b);
+	return rc;
+}
+
+int cmd_vent(struct cli *cli, int argc, char **argv)
+{
+	const char *bench_path = NULL;
+	const struct cli_opt opts[] = { { "bench", true, &bench_path, NULL },
+					{ NULL, false, NULL, NULL } };
+	const char *pos[1];
+	struct cal_bench *b = NULL;
+	struct cal_device *dev = NULL;
+	int npos, rc, err;
+
+	(void)cli;
+	rc = cli_parse(argc, argv, 1, opts, pos, 1, &npos, "vent");
+	if (rc)
+		return rc;
+	if (!bench_path || npos != 1)
+		return cli_usage("vent", "vent: expected --bench FILE and an instrument id");
+	rc = open_bench_dev(&dev, &b, bench_path, pos[0], "vent");
+	if (!rc) {
+		err = cal_dev_vent(dev);
+		rc = err ? cli_fail(err, NULL) : CLI_OK;
+		if (!err)
+			printf("%s: venting\n", pos[0]);
 	}
 	cal_dev_close(dev);
 	cal_bench_free(b);

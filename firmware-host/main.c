@@ -97,6 +97,15 @@ static const struct command commands[] = {
 	  "calbench read --bench FILE ID [--json] [--now] [--timeout S]\n"
 	  "  One reading, waiting for stability up to --timeout (default 10 s);\n"
 	  "  --now takes the current value, stable or not.\n" },
+	{ "setpoint", cmd_setpoint,
+	  "calbench setpoint --bench FILE ID VALUE UNIT [--hold S] [--max-rate R]\n"
+	  "    [--band B] [--timeout S] [--no-flag] [--json]\n"
+	  "  Sets a pressure controller's setpoint, starts control and waits until the\n"
+	  "  controller reports in-limits AND our own samples hold |rate| <= R (UNIT/s,\n"
+	  "  default 0.01 % of the setpoint per s) and |p - setpoint| <= B (if given)\n"
+	  "  for --hold S (default 5) without a break, at most --timeout S (default 120).\n"
+	  "  Exit 5 when it did not settle (the reason is printed).\n" },
+	{ "vent", cmd_vent, "calbench vent --bench FILE ID\n  Vents a pressure controller.\n" },
 	{ "instrument", cmd_instrument,
 	  "calbench instrument add --id ID --type T --serial SN --class III --unit g --max N\n"
 	  "    --e N [--d N] [--min N] [--manufacturer M] [--model M] [--owner O]\n"

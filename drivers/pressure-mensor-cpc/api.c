@@ -126,6 +126,19 @@ static int mensor_identify(struct cal_dev_info *out, struct cal_device *dev)
 	return CAL_OK;
 }
 
+/* Answers a late line cannot be taken for: YES/NO; one number. */
+static bool want_yes_no(const struct cal_prs_reply *r, const void *arg)
+{
+	(void)arg;
+	return strcasecmp(r->payload, "YES") == 0 || strcasecmp(r->payload, "NO") == 0;
+}
+
+static bool want_number(const struct cal_prs_reply *r, const void *arg)
+{
+	(void)arg;
+	return r->nfield == 1 && r->field[0].number;
+}
+
 static int mensor_read(struct cal_reading *out, struct cal_device *dev, enum cal_read_mode mode)
 {
 	const struct mensor_ctx *ctx = dev->priv;
@@ -134,7 +147,7 @@ static int mensor_read(struct cal_reading *out, struct cal_device *dev, enum cal
 	int rc;
 
 	(void)mode;
-	rc = prs_query(&s, dev, &mensor, "Stable?", NULL, NULL, dev->timeout_ms);
+	rc = prs_query(&s, dev, &mensor, "Stable?", want_yes_no, NULL, dev->timeout_ms);
 	if (rc)
 		return rc;
 	if (strcasecmp(s.r.payload, "YES") == 0) {
@@ -147,7 +160,7 @@ static int mensor_read(struct cal_reading *out, struct cal_device *dev, enum cal
 				     s.raw);
 	}
 	note_pending(dev, &s);
-	rc = prs_query(&a, dev, &mensor, "A?", NULL, NULL, dev->timeout_ms);
+	rc = prs_query(&a, dev, &mensor, "A?", want_number, NULL, dev->timeout_ms);
 	prs_copy(out->raw, sizeof(out->raw), a.raw);
 	if (rc)
 		return rc;

@@ -61,11 +61,19 @@ static const char *error_text(int code)
 	}
 }
 
-/* One exchange; an ERR# reply becomes CAL_ERR_DEVICE naming the command. */
-static int ask(struct prs_answer *a, struct cal_device *dev, const char *cmd, int wait_ms,
-	       const char *what)
+/* PRR?: "R," or "NR," first, or an error; a late reply to PS or UNIT? is skipped. */
+static bool want_prr(const struct cal_prs_reply *r, const void *arg)
 {
-	int rc = prs_query(a, dev, &ppc4, cmd, NULL, NULL, wait_ms);
+	(void)arg;
+	return r->error || (r->nfield >= 2 && (strcmp(r->field[0].text, "R") == 0 ||
+					       strcmp(r->field[0].text, "NR") == 0));
+}
+
+/* One exchange; an ERR# reply becomes CAL_ERR_DEVICE naming the command. */
+static int ask_want(struct prs_answer *a, struct cal_device *dev, const char *cmd, int wait_ms,
+		    const char *what, prs_want_fn want)
+{
+	int rc = prs_query(a, dev, &ppc4, cmd, want, NULL, wait_ms);
 
 	if (rc)
 		return rc;
@@ -75,6 +83,12 @@ static int ask(struct prs_answer *a, struct cal_device *dev, const char *cmd, in
 				     cmd, what ? ": " : "", what ? what : "", a->r.error_code,
 				     error_text(a->r.error_code));
 	return CAL_OK;
+}
+
+static int ask(struct prs_answer *a, struct cal_device *dev, const char *cmd, int wait_ms,
+	       const char *what)
+{
+	return ask_want(a, dev, cmd, wait_ms, what, NULL);
 }
 
 static int ppc4_open(struct cal_device *dev)
@@ -133,8 +147,9 @@ static int ppc4_read(struct cal_reading *out, struct cal_device *dev, enum cal_r
 	int rc;
 
 	(void)mode;
-	rc = ask(&a, dev, "PRR?", PPC4_SLOW_MS > dev->timeout_ms ? PPC4_SLOW_MS : dev->timeout_ms,
-		 NULL);
+	rc = ask_want(&a, dev, "PRR?",
+		      PPC4_SLOW_MS > dev->timeout_ms ? PPC4_SLOW_MS : dev->timeout_ms, NULL,
+		      want_prr);
 	prs_copy(out->raw, sizeof(out->raw), a.raw);
 	if (rc)
 		return rc;

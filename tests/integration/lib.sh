@@ -208,7 +208,7 @@ sim_start() {
 	mkfifo "$T/$name.ctl"
 	exec {fd}<>"$T/$name.ctl"
 	printf -v "SIM_FD_$name" '%s' "$fd"
-	"$CALBENCH" sim balance "$@" <"$T/$name.ctl" >"$T/$name.out" 2>"$T/$name.err" &
+	"$CALBENCH" sim "${SIM_KIND:-balance}" "$@" <"$T/$name.ctl" >"$T/$name.out" 2>"$T/$name.err" &
 	SIM_PID=$!
 	track_pid "$SIM_PID"
 	printf -v "SIM_PID_$name" '%s' "$SIM_PID"
