@@ -8,6 +8,7 @@
  * but ignore baud and parity, and deliver bytes with no pacing.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -62,6 +63,20 @@ static speed_t baud_const(int baud)
 	}
 }
 
+/* After an EINVAL from tcsetattr: did the speed and raw mode take anyway (a pty)? */
+static bool pty_took(int fd, speed_t speed)
+{
+	struct termios now;
+	int saved = errno;
+	bool took = tcgetattr(fd, &now) == 0 && cfgetospeed(&now) == speed &&
+		    !(now.c_lflag & (ICANON | ECHO));
+
+	if (took)
+		log_dbg("fd %d: parity and character size not applied (a pseudo-terminal)", fd);
+	errno = saved;
+	return took;
+}
+
 int cal_tr_termios_open(void **ctx, const struct cal_port_cfg *cfg, const char *desc)
 {
 	struct termios_ctx *c = NULL;
@@ -105,8 +120,13 @@ int cal_tr_termios_open(void **ctx, const struct cal_port_cfg *cfg, const char *
 	tio.c_cc[VTIME] = 0;
 	cfsetispeed(&tio, speed);
 	cfsetospeed(&tio, speed);
-	/* Ptys accept this but drop parity and size bits (protocols.md 7.2). */
-	if (tcsetattr(fd, TCSANOW, &tio) != 0) {
+	/*
+	 * Ptys apply this but drop the parity and size bits (protocols.md 7.2);
+	 * glibc then reports EINVAL although the rest (speed, raw mode) was
+	 * applied. A pseudo-terminal has no line, so no parity to get wrong:
+	 * accept it when the speed took.
+	 */
+	if (tcsetattr(fd, TCSANOW, &tio) != 0 && !(errno == EINVAL && pty_took(fd, speed))) {
 		rc = cal_error_set(CAL_ERR_IO, "port %s: cannot apply %d/%d%c%d: %s", cfg->path,
 				   cfg->baud, cfg->data_bits, cfg->parity, cfg->stop_bits,
 				   strerror(errno));
