@@ -44,14 +44,20 @@ static double slope_per_s(const struct cal_reading *s, size_t n)
 
 static void describe(char *buf, size_t size, const struct cal_settle_rule *r)
 {
-	char rate[32], band[32];
+	double f = r->unit != CAL_UNIT_NONE ? cal_unit_si_factor(r->unit) : 1;
+	const char *u = r->unit != CAL_UNIT_NONE ? cal_unit_symbol(r->unit) : "SI";
+	char rate[32], band[48] = "";
 
-	cal_num_format_sig(rate, sizeof(rate), r->max_rate_si, 6);
-	cal_num_format_sig(band, sizeof(band), r->band_si, 6);
-	snprintf(buf, size, "%s|dp/dt| <= %s SI/s%s%s%s for %d ms uninterrupted (timeout %d ms)",
-		 r->require_flag ? "controller's flag and " : "", rate,
-		 r->band_si > 0 ? " and |p - setpoint| <= " : "", r->band_si > 0 ? band : "",
-		 r->band_si > 0 ? " SI" : "", r->hold_ms, r->timeout_ms);
+	cal_num_format_sig(rate, sizeof(rate), r->max_rate_si / f, 6);
+	if (r->band_si > 0) {
+		char b[32];
+
+		cal_num_format_sig(b, sizeof(b), r->band_si / f, 6);
+		snprintf(band, sizeof(band), " and |p - setpoint| <= %s %s", b, u);
+	}
+	snprintf(buf, size, "%s|dp/dt| <= %s %s/s%s for %d ms uninterrupted (timeout %d ms)",
+		 r->require_flag ? "controller's flag and " : "", rate, u, band, r->hold_ms,
+		 r->timeout_ms);
 }
 
 int cal_dev_settle(struct cal_settle_result *out, struct cal_device *dev,
@@ -62,6 +68,8 @@ int cal_dev_settle(struct cal_settle_result *out, struct cal_device *dev,
 	int64_t start, now, win_start = -1;
 	int no_flag = 0, off_band = 0, too_fast = 0;
 	char sp[32], last[32], rate[32];
+	const char *u;
+	double f;
 	int rc;
 
 	if (!out || !dev || !rule)
@@ -129,14 +137,17 @@ int cal_dev_settle(struct cal_settle_result *out, struct cal_device *dev,
 			break;
 		clock->sleep_ms(clock->ctx, rule->poll_ms);
 	}
-	cal_num_format_sig(sp, sizeof(sp), rule->setpoint_si, 9);
-	cal_num_format_sig(last, sizeof(last), out->reading.value_si, 9);
-	cal_num_format_sig(rate, sizeof(rate), out->rate_si, 3);
-	return cal_error_set(
-		CAL_ERR_UNSTABLE,
-		"%s: setpoint %s (SI) not settled within %d ms: last %s (\"%s\"), rate %s SI/s; "
-		"of %d samples %d without the controller's flag, %d outside the band, "
-		"%d with the rate too high (leak or unreachable setpoint?)",
-		dev->id, sp, rule->timeout_ms, last, out->reading.raw, rate, out->polls, no_flag,
-		off_band, too_fast);
+	f = rule->unit != CAL_UNIT_NONE ? cal_unit_si_factor(rule->unit) : 1;
+	u = rule->unit != CAL_UNIT_NONE ? cal_unit_symbol(rule->unit) : "(SI)";
+	cal_num_format_sig(sp, sizeof(sp), rule->setpoint_si / f, 9);
+	cal_num_format_sig(last, sizeof(last), out->reading.value_si / f, 9);
+	cal_num_format_sig(rate, sizeof(rate), out->rate_si / f, 3);
+	return cal_error_set(CAL_ERR_UNSTABLE,
+			     "%s: setpoint %s %s not settled within %d ms: last %s %s (\"%s\"), "
+			     "rate %s %s/s; of %d samples %d without the controller's flag, %d "
+			     "outside the band, %d with the rate too high (leak or unreachable "
+			     "setpoint?)",
+			     dev->id, sp, u, rule->timeout_ms, last, u, out->reading.raw, rate,
+			     rule->unit != CAL_UNIT_NONE ? u : "SI", out->polls, no_flag, off_band,
+			     too_fast);
 }

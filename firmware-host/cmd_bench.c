@@ -129,7 +129,16 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 	return bad ? CLI_ERROR : CLI_OK;
 }
 
+static void reading_json(const char *id, const struct cal_reading *rd);
+
 static void print_reading_json(const char *id, const struct cal_reading *rd)
+{
+	reading_json(id, rd);
+	fputs("\n", stdout);
+}
+
+/* The reading as one JSON object, without a line end. */
+static void reading_json(const char *id, const struct cal_reading *rd)
 {
 	/* overload/underload: no value, not a zero */
 	bool value = !(rd->flags & (CAL_RD_OVERLOAD | CAL_RD_UNDERLOAD));
@@ -157,7 +166,7 @@ static void print_reading_json(const char *id, const struct cal_reading *rd)
 	       (rd->flags & CAL_RD_OVERLOAD) ? "true" : "false",
 	       (rd->flags & CAL_RD_UNDERLOAD) ? "true" : "false");
 	cli_json_str(stdout, rd->raw);
-	fputs("}\n", stdout);
+	fputs("}", stdout);
 }
 
 int cmd_read(struct cli *cli, int argc, char **argv)
@@ -311,7 +320,8 @@ int cmd_setpoint(struct cli *cli, int argc, char **argv)
 					 .hold_ms = (int)(hold_s * 1000),
 					 .timeout_ms = (int)(timeout_s * 1000),
 					 .poll_ms = 250,
-					 .require_flag = !no_flag };
+					 .require_flag = !no_flag,
+					 .unit = unit };
 	rc = open_bench_dev(&dev, &b, bench_path, pos[0], "setpoint");
 	if (rc)
 		goto out;
@@ -336,8 +346,7 @@ int cmd_setpoint(struct cli *cli, int argc, char **argv)
 		char r[32];
 
 		fputs("{\"reading\": ", stdout);
-		fflush(stdout);
-		print_reading_json(pos[0], &res->reading);
+		reading_json(pos[0], &res->reading);
 		cal_num_format_sig(r, sizeof(r), res->rate_si, 6);
 		printf(", \"settled\": %s, \"rate_si\": %s, \"held_ms\": %lld, \"samples\": %zu, "
 		       "\"rule\": ",

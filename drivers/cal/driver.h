@@ -162,6 +162,7 @@ struct cal_settle_rule {
 	int timeout_ms;	    /* from the call; > 0 */
 	int poll_ms;	    /* between samples; > 0 */
 	bool require_flag;  /* the device's own stable/in-limits flag must be set */
+	enum cal_unit unit; /* unit the rule is written in for people; NONE = SI */
 };
 
 #define CAL_SETTLE_MAX_SAMPLES 256
