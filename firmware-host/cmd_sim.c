@@ -1,7 +1,23 @@
 /*
- * calbench sim balance: a simulated MT-SICS balance, standalone.
+ * calbench sim balance|pressure: a simulated instrument, standalone. The
+ * first line of stdout is where it serves (a pty path or tcp:HOST:PORT);
+ * control lines on stdin get one answer line each; SIGINT/SIGTERM stop it.
+ *
+ *   calbench sim balance [--listen tcp:HOST:PORT] [--link PATH] [--max G] [--d G]
+ *       [--noise G] [--settle-ms MS] [--drift G_PER_MIN] [--profile LOAD:ERR,...]
+ *       [--serial SN] [--model TEXT] [--seed N]
+ *   calbench sim pressure --protocol pace|mensor-cpc|ppc4 [--listen tcp:HOST:PORT]
+ *       [--link PATH] [--serial SN] [--unit U] [--range LO:HI] [--decimals N]
+ *       [--tau-ms MS] [--overshoot F] [--noise P] [--leak P_PER_S] [--band P]
+ *       [--dwell-ms MS] [--ss P_PER_S] [--atm P] [--seed N]
+ *
+ * Pressures are in --unit (default bar; kPa for ppc4). --band is the PACE
+ * in-limits band (given as a pressure, sent as % of full scale), the Mensor
+ * stable band or the PPC4 hold limit; --dwell-ms the PACE in-limits time or
+ * the Mensor/PPC4 dwell before ready; --ss and --atm are PPC4's.
  */
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,96 +27,150 @@
 #include "cal/error.h"
 #include "cal/num.h"
 #include "cal/sim_balance.h"
+#include "cal/sim_pressure.h"
 #include "cal/transport.h"
+#include "cal/units.h"
 #include "cli.h"
 
-static int num_opt(double *out, const char *text, const char *name, double lo)
+/* Every option of both simulators; each checks it got only its own. */
+struct sim_opts {
+	const char *listen, *link, *serial, *seed, *noise;
+	/* balance */
+	const char *max, *d, *settle, *drift, *profile, *model;
+	/* pressure */
+	const char *protocol, *unit, *range, *decimals, *tau, *overshoot, *leak, *band, *dwell, *ss,
+		*atm;
+};
+
+/* One simulator, either kind: what the serve loop works on. */
+struct sim_handle {
+	const char *what; /* "sim balance", for messages */
+	struct cal_sim_balance *bal;
+	struct cal_sim_pressure *prs; /* exactly one of bal and prs */
+};
+
+static int h_listen_tcp(struct sim_handle *h, const char *host, int port, int *bound)
+{
+	return h->bal ? cal_sim_balance_listen_tcp(h->bal, host, port, bound)
+		      : cal_sim_pressure_listen_tcp(h->prs, host, port, bound);
+}
+
+static int h_listen_pty(struct sim_handle *h, char *path, size_t size)
+{
+	return h->bal ? cal_sim_balance_listen_pty(h->bal, path, size)
+		      : cal_sim_pressure_listen_pty(h->prs, path, size);
+}
+
+static int h_start(struct sim_handle *h)
+{
+	return h->bal ? cal_sim_balance_start(h->bal) : cal_sim_pressure_start(h->prs);
+}
+
+static int h_control(struct sim_handle *h, const char *line, char *reply, size_t size)
+{
+	return h->bal ? cal_sim_balance_control(h->bal, line, reply, size)
+		      : cal_sim_pressure_control(h->prs, line, reply, size);
+}
+
+/* Stop and free (free stops first). */
+static void h_free(struct sim_handle *h)
+{
+	cal_sim_balance_free(h->bal);
+	cal_sim_pressure_free(h->prs);
+	h->bal = NULL;
+	h->prs = NULL;
+}
+
+static int num_opt(double *out, const char *text, const char *what, const char *name, double lo)
 {
 	if (!text)
 		return CLI_OK;
 	if (cal_num_parse_str(out, NULL, text) || !(*out >= lo))
-		return cli_usage("sim", "sim balance: --%s '%s' is not a number >= %g", name, text,
+		return cli_usage("sim", "%s: --%s '%s' is not a number >= %g", what, name, text,
 				 lo);
 	return CLI_OK;
 }
 
-int cmd_sim(struct cli *cli, int argc, char **argv)
+/* An integer option within lo..hi into *out (left alone when absent). */
+static int int_opt(int *out, const char *text, const char *what, const char *name, double lo,
+		   double hi)
 {
-	const char *listen = NULL, *link_path = NULL, *max = NULL, *d = NULL, *noise = NULL;
-	const char *settle = NULL, *drift = NULL, *profile = NULL, *serial = NULL, *model = NULL;
-	const char *seed = NULL;
-	const struct cli_opt opts[] = {
-		{ "listen", true, &listen, NULL }, { "link", true, &link_path, NULL },
-		{ "max", true, &max, NULL },	   { "d", true, &d, NULL },
-		{ "noise", true, &noise, NULL },   { "settle-ms", true, &settle, NULL },
-		{ "drift", true, &drift, NULL },   { "profile", true, &profile, NULL },
-		{ "serial", true, &serial, NULL }, { "model", true, &model, NULL },
-		{ "seed", true, &seed, NULL },	   { NULL, false, NULL, NULL },
-	};
-	const char *pos[1];
-	int npos, rc, err;
-	struct cal_sim_balance_cfg cfg;
-	struct cal_sim_balance *sim = NULL;
 	double v;
-	char where[300];
+	int rc = num_opt(&v, text, what, name, lo);
 
-	rc = cli_parse(argc, argv, 1, opts, pos, 1, &npos, "sim");
-	if (rc)
+	if (rc || !text)
 		return rc;
-	if (npos != 1 || strcmp(pos[0], "balance") != 0)
-		return cli_usage("sim", "sim: which simulator? (balance)");
-	cal_sim_balance_cfg_default(&cfg);
-	if ((rc = num_opt(&cfg.max_g, max, "max", 1e-9)) ||
-	    (rc = num_opt(&cfg.d_g, d, "d", 1e-9)) ||
-	    (rc = num_opt(&cfg.noise_g, noise, "noise", 0)) ||
-	    (rc = num_opt(&cfg.drift_g_per_min, drift, "drift", -1e9)))
-		return rc;
-	if (settle) {
-		if ((rc = num_opt(&v, settle, "settle-ms", 0)) != 0)
+	if (v > hi || v != floor(v))
+		return cli_usage("sim", "%s: --%s '%s' is not an integer %.0f..%.0f", what, name,
+				 text, lo, hi);
+	*out = (int)v;
+	return CLI_OK;
+}
+
+/* --seed and --serial, alike for every simulator. */
+static int seed_serial(const struct sim_opts *o, const char *what, unsigned *seed, char *serial,
+		       size_t size)
+{
+	double v;
+	int rc;
+
+	if (o->seed) {
+		if ((rc = num_opt(&v, o->seed, what, "seed", 0)) != 0)
 			return rc;
-		cfg.settle_ms = (int)v;
+		*seed = (unsigned)v;
 	}
-	if (seed) {
-		if ((rc = num_opt(&v, seed, "seed", 0)) != 0)
-			return rc;
-		cfg.seed = (unsigned)v;
+	if (o->serial)
+		snprintf(serial, size, "%s", o->serial);
+	return CLI_OK;
+}
+
+/* Refuse the options of the other simulator. */
+static int only_own(const char *what, const char *const *names, const char *const *vals, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (vals[i])
+			return cli_usage("sim", "%s: --%s is not one of its options", what,
+					 names[i]);
 	}
-	if (serial)
-		snprintf(cfg.serial, sizeof(cfg.serial), "%s", serial);
-	if (model)
-		snprintf(cfg.model, sizeof(cfg.model), "%s", model);
-	if (profile && cal_sim_balance_parse_profile(&cfg, profile))
-		return cli_usage("sim", "sim balance: --profile: %s", cal_error_last());
-	err = cal_sim_balance_new(&sim, &cfg);
-	if (err)
-		return cli_fail(err, "sim balance");
+	return CLI_OK;
+}
+
+/*
+ * Listen (pty or TCP), start, print where, then answer control lines on
+ * stdin until a signal. Frees the simulator of @h in every case.
+ */
+static int serve(struct cli *cli, struct sim_handle *h, const char *listen, const char *link_path,
+		 const char *banner)
+{
+	char where[300];
+	int err;
+
 	if (listen) {
 		struct cal_port_cfg pc;
 		int bound = 0;
 
 		if (cal_port_cfg_parse(&pc, listen, NULL) || pc.kind != CAL_PORT_TCP) {
-			cal_sim_balance_free(sim);
-			return cli_usage("sim",
-					 "sim balance: --listen wants tcp:HOST:PORT, not '%s'",
-					 listen);
+			h_free(h);
+			return cli_usage("sim", "%s: --listen wants tcp:HOST:PORT, not '%s'",
+					 h->what, listen);
 		}
-		err = cal_sim_balance_listen_tcp(sim, pc.host, pc.tcp_port, &bound);
+		err = h_listen_tcp(h, pc.host, pc.tcp_port, &bound);
 		snprintf(where, sizeof(where), "tcp:%s:%d", pc.host, bound);
 	} else {
-		err = cal_sim_balance_listen_pty(sim, where, sizeof(where));
+		err = h_listen_pty(h, where, sizeof(where));
 	}
 	if (!err)
-		err = cal_sim_balance_start(sim);
+		err = h_start(h);
 	if (err) {
-		cal_sim_balance_free(sim);
-		return cli_fail(err, "sim balance");
+		h_free(h);
+		return cli_fail(err, h->what);
 	}
 	if (link_path && !listen) {
 		unlink(link_path);
 		if (symlink(where, link_path)) {
-			cli_err("sim balance: cannot link %s -> %s: %s", link_path, where,
+			cli_err("%s: cannot link %s -> %s: %s", h->what, link_path, where,
 				strerror(errno));
-			cal_sim_balance_free(sim);
+			h_free(h);
 			return CLI_ERROR;
 		}
 	}
@@ -109,10 +179,8 @@ int cmd_sim(struct cli *cli, int argc, char **argv)
 	printf("%s\n", where);
 	if (link_path && !listen)
 		printf("linked: %s -> %s\n", link_path, where);
-	fprintf(stderr,
-		"calbench: simulated balance (MT-SICS, Max %g g, d %g g, serial %s) on %s; "
-		"commands on stdin ('help'), Ctrl-C to stop\n",
-		cfg.max_g, cfg.d_g, cfg.serial, where);
+	fprintf(stderr, "calbench: %s on %s; commands on stdin ('help'), Ctrl-C to stop\n", banner,
+		where);
 	fflush(stdout);
 
 	for (bool stdin_open = true; !*cli->stop_flag;) {
@@ -132,15 +200,191 @@ int cmd_sim(struct cli *cli, int argc, char **argv)
 		if (!line[0])
 			continue;
 		reply[0] = '\0';
-		if (cal_sim_balance_control(sim, line, reply, sizeof(reply)))
+		if (h_control(h, line, reply, sizeof(reply)))
 			printf("error: %s\n", cal_error_last());
 		else
 			printf("%s\n", reply[0] ? reply : "ok");
 		fflush(stdout);
 	}
-	cal_sim_balance_stop(sim);
-	cal_sim_balance_free(sim);
+	h_free(h);
 	if (link_path && !listen)
 		unlink(link_path);
 	return CLI_OK;
+}
+
+/* ---- balance ------------------------------------------------------------ */
+
+static int sim_balance(struct cli *cli, const struct sim_opts *o)
+{
+	static const char *const other[] = { "protocol", "unit",      "range", "decimals",
+					     "tau-ms",	 "overshoot", "leak",  "band",
+					     "dwell-ms", "ss",	      "atm" };
+	const char *const vals[] = { o->protocol, o->unit,	o->range, o->decimals,
+				     o->tau,	  o->overshoot, o->leak,  o->band,
+				     o->dwell,	  o->ss,	o->atm };
+	struct sim_handle h = { .what = "sim balance" };
+	const char *what = h.what;
+	struct cal_sim_balance_cfg cfg;
+	char banner[256];
+	double v;
+	int rc, err;
+
+	if ((rc = only_own(what, other, vals, sizeof(vals) / sizeof(vals[0]))))
+		return rc;
+	cal_sim_balance_cfg_default(&cfg);
+	if ((rc = num_opt(&cfg.max_g, o->max, what, "max", 1e-9)) ||
+	    (rc = num_opt(&cfg.d_g, o->d, what, "d", 1e-9)) ||
+	    (rc = num_opt(&cfg.noise_g, o->noise, what, "noise", 0)) ||
+	    (rc = num_opt(&cfg.drift_g_per_min, o->drift, what, "drift", -1e9)))
+		return rc;
+	if (o->settle) {
+		if ((rc = num_opt(&v, o->settle, what, "settle-ms", 0)) != 0)
+			return rc;
+		cfg.settle_ms = (int)v;
+	}
+	if ((rc = seed_serial(o, what, &cfg.seed, cfg.serial, sizeof(cfg.serial))))
+		return rc;
+	if (o->model)
+		snprintf(cfg.model, sizeof(cfg.model), "%s", o->model);
+	if (o->profile && cal_sim_balance_parse_profile(&cfg, o->profile))
+		return cli_usage("sim", "sim balance: --profile: %s", cal_error_last());
+	err = cal_sim_balance_new(&h.bal, &cfg);
+	if (err)
+		return cli_fail(err, what);
+	snprintf(banner, sizeof(banner), "simulated balance (MT-SICS, Max %g g, d %g g, serial %s)",
+		 cfg.max_g, cfg.d_g, cfg.serial);
+	return serve(cli, &h, o->listen, o->link, banner);
+}
+
+/* ---- pressure --------------------------------------------------------------- */
+
+/* A pressure option in the unit @u, into Pa. */
+static int prs_opt(double *pa, const char *text, const char *name, enum cal_unit u, double lo)
+{
+	double v;
+	int rc;
+
+	if (!text)
+		return CLI_OK;
+	rc = num_opt(&v, text, "sim pressure", name, lo);
+	if (rc == CLI_OK)
+		*pa = v * cal_unit_si_factor(u);
+	return rc;
+}
+
+static int sim_pressure(struct cli *cli, const struct sim_opts *o)
+{
+	static const char *const other[] = { "max", "d", "settle-ms", "drift", "profile", "model" };
+	const char *const vals[] = { o->max, o->d, o->settle, o->drift, o->profile, o->model };
+	struct sim_handle h = { .what = "sim pressure" };
+	const char *what = h.what;
+	struct cal_sim_pressure_cfg cfg;
+	enum cal_unit u;
+	char banner[256], lo[48], hi[48];
+	double band = 0;
+	int rc, err;
+
+	if ((rc = only_own(what, other, vals, sizeof(vals) / sizeof(vals[0]))))
+		return rc;
+	cal_sim_pressure_cfg_default(&cfg);
+	if (!o->protocol)
+		return cli_usage("sim", "sim pressure: --protocol pace|mensor-cpc|ppc4 is needed");
+	if (cal_sim_pressure_protocol_parse(&cfg.protocol, o->protocol))
+		return cli_usage("sim", "sim pressure: --%s", cal_error_last());
+	u = cal_sim_pressure_default_unit(cfg.protocol);
+	if (o->unit && (cal_unit_parse(&u, o->unit) || cal_unit_quantity(u) != CAL_Q_PRESSURE))
+		return cli_usage("sim",
+				 "sim pressure: --unit '%s' is not a unit of pressure "
+				 "(Pa, kPa, MPa, bar, mbar, psi, kgf/cm2, mmHg, inH2O, "
+				 "inH2O@4C, atm)",
+				 o->unit);
+	cfg.unit = u;
+	if (o->range) {
+		const char *colon = strchr(o->range, ':');
+		double a, b;
+
+		if (!colon || cal_num_parse(&a, NULL, o->range, (size_t)(colon - o->range)) ||
+		    cal_num_parse_str(&b, NULL, colon + 1))
+			return cli_usage("sim", "sim pressure: --range wants LO:HI, not '%s'",
+					 o->range);
+		cfg.lower_pa = a * cal_unit_si_factor(u);
+		cfg.upper_pa = b * cal_unit_si_factor(u);
+	}
+	if ((rc = int_opt(&cfg.decimals, o->decimals, what, "decimals", 0, 9)) ||
+	    (rc = int_opt(&cfg.tau_ms, o->tau, what, "tau-ms", 1, 3600000)) ||
+	    (rc = num_opt(&cfg.overshoot, o->overshoot, what, "overshoot", 0)) ||
+	    (rc = prs_opt(&cfg.noise_pa, o->noise, "noise", u, 0)) ||
+	    (rc = prs_opt(&cfg.leak_pa_s, o->leak, "leak", u, 0)) ||
+	    (rc = prs_opt(&band, o->band, "band", u, 1e-300)) ||
+	    (rc = prs_opt(&cfg.ss_pa_s, o->ss, "ss", u, 1e-300)) ||
+	    (rc = prs_opt(&cfg.atm_pa, o->atm, "atm", u, 1e-300)))
+		return rc;
+	if (o->ss && cfg.protocol != CAL_SIM_PRS_PPC4)
+		return cli_usage("sim", "sim pressure: --ss is for ppc4 only");
+	if (o->atm && cfg.protocol != CAL_SIM_PRS_PPC4)
+		return cli_usage("sim", "sim pressure: --atm is for ppc4 only");
+	if (o->band && cfg.protocol == CAL_SIM_PRS_PACE)
+		cfg.inl_pct = band / fmax(fabs(cfg.lower_pa), fabs(cfg.upper_pa)) * 100.0;
+	else if (o->band && cfg.protocol == CAL_SIM_PRS_MENSOR)
+		cfg.stable_band_pa = band;
+	else if (o->band)
+		cfg.hs_pa = band;
+	if (o->dwell &&
+	    (rc = int_opt(cfg.protocol == CAL_SIM_PRS_PACE ? &cfg.inl_time_ms : &cfg.dwell_ms,
+			  o->dwell, what, "dwell-ms", 0, 999000)))
+		return rc;
+	if ((rc = seed_serial(o, what, &cfg.seed, cfg.serial, sizeof(cfg.serial))))
+		return rc;
+	err = cal_sim_pressure_new(&h.prs, &cfg);
+	if (err)
+		return cli_fail(err, what);
+	cal_num_format_sig(lo, sizeof(lo), cfg.lower_pa / cal_unit_si_factor(u), 6);
+	cal_num_format_sig(hi, sizeof(hi), cfg.upper_pa / cal_unit_si_factor(u), 6);
+	snprintf(banner, sizeof(banner),
+		 "simulated pressure controller (%s, range %s..%s %s gauge, serial %s)",
+		 o->protocol, lo, hi, cal_unit_symbol(u), cfg.serial);
+	return serve(cli, &h, o->listen, o->link, banner);
+}
+
+int cmd_sim(struct cli *cli, int argc, char **argv)
+{
+	struct sim_opts o;
+	const struct cli_opt opts[] = {
+		{ "listen", true, &o.listen, NULL },
+		{ "link", true, &o.link, NULL },
+		{ "serial", true, &o.serial, NULL },
+		{ "seed", true, &o.seed, NULL },
+		{ "noise", true, &o.noise, NULL },
+		{ "max", true, &o.max, NULL },
+		{ "d", true, &o.d, NULL },
+		{ "settle-ms", true, &o.settle, NULL },
+		{ "drift", true, &o.drift, NULL },
+		{ "profile", true, &o.profile, NULL },
+		{ "model", true, &o.model, NULL },
+		{ "protocol", true, &o.protocol, NULL },
+		{ "unit", true, &o.unit, NULL },
+		{ "range", true, &o.range, NULL },
+		{ "decimals", true, &o.decimals, NULL },
+		{ "tau-ms", true, &o.tau, NULL },
+		{ "overshoot", true, &o.overshoot, NULL },
+		{ "leak", true, &o.leak, NULL },
+		{ "band", true, &o.band, NULL },
+		{ "dwell-ms", true, &o.dwell, NULL },
+		{ "ss", true, &o.ss, NULL },
+		{ "atm", true, &o.atm, NULL },
+		{ NULL, false, NULL, NULL },
+	};
+	const char *pos[1];
+	int npos, rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = cli_parse(argc, argv, 1, opts, pos, 1, &npos, "sim");
+	if (rc)
+		return rc;
+	if (npos == 1 && strcmp(pos[0], "balance") == 0)
+		return sim_balance(cli, &o);
+	if (npos == 1 && strcmp(pos[0], "pressure") == 0)
+		return sim_pressure(cli, &o);
+	return cli_usage("sim", "sim: which simulator? (balance, or pressure --protocol "
+				"pace|mensor-cpc|ppc4)");
 }

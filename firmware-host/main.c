@@ -87,7 +87,16 @@ static const struct command commands[] = {
 	  "  Serves MT-SICS (S, SI, Z, T, @, I2, I4...) on a new pseudo-terminal (its path\n"
 	  "  is printed; --link makes a symlink to it) or on TCP, until interrupted.\n"
 	  "  Commands on stdin: load <g>, fault drop|garble|es|el [n], fault late [n] <ms>,\n"
-	  "  fault close, profile <load:err,...>|none, noise <g>, drift <g/min>, status, help.\n" },
+	  "  fault close, profile <load:err,...>|none, noise <g>, drift <g/min>, status, help.\n"
+	  "calbench sim pressure --protocol pace|mensor-cpc|ppc4 [--listen tcp:HOST:PORT]\n"
+	  "    [--link PATH] [--serial SN] [--unit U] [--range LO:HI] [--decimals N]\n"
+	  "    [--tau-ms MS] [--overshoot F] [--noise P] [--leak P_PER_S] [--band P]\n"
+	  "    [--dwell-ms MS] [--ss P_PER_S] [--atm P] [--seed N]\n"
+	  "  A pressure controller speaking PACE (SCPI), Mensor CPC or PPC4, with a\n"
+	  "  pneumatic model. Pressures in --unit (default bar; kPa for ppc4). --band is\n"
+	  "  the in-limits / stable / hold band, --dwell-ms the time in it before ready.\n"
+	  "  Commands on stdin: fault drop|garble|error [n], fault late [n] <ms>, fault\n"
+	  "  close, fault none, leak <rate> [unit], stuck on|off, noise <p> [unit], status.\n" },
 	{ "ports", cmd_ports, "calbench ports [--json]\n  Serial ports seen by libserialport.\n" },
 	{ "bench", cmd_bench,
 	  "calbench bench check --bench FILE\n"

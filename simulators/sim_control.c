@@ -17,146 +17,30 @@
 
 #include "sim_balance_int.h"
 
-#define CTL_LINE_MAX 256 /* longest control line, bytes */
-#define CTL_WORDS_MAX 5
-#define CTL_COUNT_MAX 1000000  /* replies one fault may affect */
-#define CTL_LATE_MAX_MS 600000 /* longest delay of a late reply, ms */
-
 static const char help_text[] =
 	"load <g> | fault drop|garble|es|el [n] | fault late [n] <ms> | fault close [n] | "
 	"fault none | profile <load:err,...>|none | noise <g> | drift <g/min> | status | help";
 
-static int parse_int(int *out, const char *word, const char *what, int min, int max)
+static const struct sim_ctl_fault_kind fault_kinds[] = {
+	{ "drop", CAL_SIM_FAULT_DROP }, { "garble", CAL_SIM_FAULT_GARBLE },
+	{ "late", CAL_SIM_FAULT_LATE }, { "close", CAL_SIM_FAULT_CLOSE },
+	{ "es", CAL_SIM_FAULT_ES },	{ "el", CAL_SIM_FAULT_EL },
+	{ "none", CAL_SIM_FAULT_NONE }, { "clear", CAL_SIM_FAULT_NONE },
+};
+
+/* load, profile, noise, drift. */
+static int own_words(void *ctx, char **w, int nw)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(word, &end, 10);
-	if (errno != 0 || end == word || *end != '\0' || v < min || v > max)
-		return cal_error_set(CAL_ERR_ARG, "%s '%s': expected an integer %d..%d", what, word,
-				     min, max);
-	*out = (int)v;
-	return CAL_OK;
-}
-
-static int parse_double(double *out, const char *word, const char *what)
-{
-	if (cal_num_parse_str(out, NULL, word) != CAL_OK)
-		return cal_error_set(CAL_ERR_ARG, "%s '%s': expected a number", what, word);
-	return CAL_OK;
-}
-
-static int ctl_fault(struct cal_sim_balance *sim, char **w, int nw)
-{
-	static const struct {
-		const char *name;
-		enum cal_sim_fault f;
-	} kinds[] = {
-		{ "drop", CAL_SIM_FAULT_DROP }, { "garble", CAL_SIM_FAULT_GARBLE },
-		{ "late", CAL_SIM_FAULT_LATE }, { "close", CAL_SIM_FAULT_CLOSE },
-		{ "es", CAL_SIM_FAULT_ES },	{ "el", CAL_SIM_FAULT_EL },
-		{ "none", CAL_SIM_FAULT_NONE }, { "clear", CAL_SIM_FAULT_NONE },
-	};
-	enum cal_sim_fault f = CAL_SIM_FAULT_NONE;
-	int count = 1, late_ms = 0;
-	bool found = false;
-	int rc;
-
-	if (nw < 2)
-		return cal_error_set(CAL_ERR_ARG, "fault: which one? (drop, garble, late, close, "
-						  "es, el, none)");
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (strcmp(w[1], kinds[i].name) == 0) {
-			f = kinds[i].f;
-			found = true;
-			break;
-		}
-	}
-	if (!found)
-		return cal_error_set(CAL_ERR_ARG,
-				     "fault '%s': unknown (drop, garble, late, close, "
-				     "es, el, none)",
-				     w[1]);
-	switch (f) {
-	case CAL_SIM_FAULT_NONE:
-		if (nw != 2)
-			return cal_error_set(CAL_ERR_ARG, "fault %s: takes no count", w[1]);
-		count = 0;
-		break;
-	case CAL_SIM_FAULT_LATE:
-		if (nw == 3) {
-			rc = parse_int(&late_ms, w[2], "fault late: delay ms", 0, CTL_LATE_MAX_MS);
-		} else if (nw == 4) {
-			rc = parse_int(&count, w[2], "fault late: count", 1, CTL_COUNT_MAX);
-			if (rc == CAL_OK)
-				rc = parse_int(&late_ms, w[3], "fault late: delay ms", 0,
-					       CTL_LATE_MAX_MS);
-		} else {
-			rc = cal_error_set(CAL_ERR_ARG, "fault late: expected [count] <ms>");
-		}
-		if (rc != CAL_OK)
-			return rc;
-		break;
-	case CAL_SIM_FAULT_CLOSE:
-		count = 0; /* now */
-		__attribute__((fallthrough));
-	default:
-		if (nw > 3)
-			return cal_error_set(CAL_ERR_ARG, "fault %s: expected at most a count",
-					     w[1]);
-		if (nw == 3) {
-			rc = parse_int(&count, w[2], "fault: count", 1, CTL_COUNT_MAX);
-			if (rc != CAL_OK)
-				return rc;
-		}
-		break;
-	}
-	cal_sim_balance_fault(sim, f, count, late_ms);
-	return CAL_OK;
-}
-
-int cal_sim_balance_control(struct cal_sim_balance *sim, const char *line, char *reply, size_t size)
-{
-	char buf[CTL_LINE_MAX];
-	char *w[CTL_WORDS_MAX];
-	char *p = buf;
-	size_t len;
-	int nw = 0;
+	struct cal_sim_balance *sim = ctx;
 	int rc = CAL_OK;
 	double v;
-
-	if (reply && size > 0)
-		reply[0] = '\0';
-	if (!sim || !line)
-		return cal_error_set(CAL_ERR_ARG, "control: NULL argument");
-	len = strlen(line);
-	if (len >= sizeof(buf))
-		return cal_error_set(CAL_ERR_ARG, "control line too long (at most %d characters)",
-				     CTL_LINE_MAX - 1);
-	memcpy(buf, line, len + 1);
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			*p++ = '\0';
-		if (*p == '\0')
-			break;
-		if (nw == CTL_WORDS_MAX)
-			return cal_error_set(CAL_ERR_ARG, "control line: too many words");
-		w[nw++] = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-			p++;
-	}
-	if (nw == 0)
-		return cal_error_set(CAL_ERR_ARG, "empty control line (try help)");
 
 	if (strcmp(w[0], "load") == 0) {
 		if (nw != 2)
 			return cal_error_set(CAL_ERR_ARG, "load: expected one value in g");
-		rc = parse_double(&v, w[1], "load");
+		rc = sim_ctl_double(&v, w[1], "load");
 		if (rc == CAL_OK)
 			cal_sim_balance_set_load(sim, v);
-	} else if (strcmp(w[0], "fault") == 0) {
-		rc = ctl_fault(sim, w, nw);
 	} else if (strcmp(w[0], "profile") == 0) {
 		struct cal_sim_balance_cfg cfg;
 
@@ -172,30 +56,42 @@ int cal_sim_balance_control(struct cal_sim_balance *sim, const char *line, char 
 
 		if (nw != 2)
 			return cal_error_set(CAL_ERR_ARG, "%s: expected one value", w[0]);
-		rc = parse_double(&v, w[1], w[0]);
+		rc = sim_ctl_double(&v, w[1], w[0]);
 		if (rc == CAL_OK && noise && v < 0)
 			rc = cal_error_set(CAL_ERR_ARG, "noise '%s': must be >= 0", w[1]);
 		if (rc == CAL_OK) {
-			pthread_mutex_lock(&sim->lock);
+			pthread_mutex_lock(&sim->srv.lock);
 			if (noise)
 				sim->model.noise_g = v;
 			else
 				sim_model_set_drift(&sim->model, v, cal_mono_ms());
-			pthread_mutex_unlock(&sim->lock);
+			pthread_mutex_unlock(&sim->srv.lock);
 		}
-	} else if (strcmp(w[0], "status") == 0 && nw == 1) {
-		if (reply && size > 0)
-			sim_status_line(sim, reply, size);
-		return CAL_OK;
-	} else if (strcmp(w[0], "help") == 0 && nw == 1) {
-		if (reply && size > 0)
-			snprintf(reply, size, "%s", help_text);
-		return CAL_OK;
 	} else {
-		return cal_error_set(CAL_ERR_ARG, "unknown control command '%.40s' (try help)",
-				     w[0]);
+		return SIM_CTL_UNKNOWN;
 	}
-	if (rc == CAL_OK && reply && size > 0)
-		snprintf(reply, size, "ok");
 	return rc;
+}
+
+static void status(void *ctx, char *buf, size_t size)
+{
+	sim_status_line(ctx, buf, size);
+}
+
+static const struct sim_ctl balance_ctl = {
+	.faults = fault_kinds,
+	.n_faults = sizeof(fault_kinds) / sizeof(fault_kinds[0]),
+	.max_fault = CAL_SIM_FAULT_EL,
+	.help = help_text,
+	.status = status,
+	.own = own_words,
+};
+
+int cal_sim_balance_control(struct cal_sim_balance *sim, const char *line, char *reply, size_t size)
+{
+	if (reply && size > 0)
+		reply[0] = '\0';
+	if (!sim)
+		return cal_error_set(CAL_ERR_ARG, "control: NULL argument");
+	return sim_ctl_run(&sim->srv, &balance_ctl, line, reply, size);
 }

@@ -29,7 +29,7 @@
 #define LOG_PREFIX "sim-link"
 #include "cal/log.h"
 
-#include "sim_balance_int.h"
+#include "sim_common.h"
 
 static void close_fd(int *fd)
 {

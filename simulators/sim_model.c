@@ -197,36 +197,3 @@ int sim_decimals(double d)
 	}
 	return 9;
 }
-
-uint64_t sim_xorshift64(uint64_t *state)
-{
-	uint64_t x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*state = x;
-	return x;
-}
-
-/* splitmix64 finaliser: spreads a counter over all 64 bits. */
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9E3779B97F4A7C15ULL;
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-	return x ^ (x >> 31);
-}
-
-double sim_gauss(uint64_t seed, int64_t k)
-{
-	uint64_t s = mix64(seed ^ mix64((uint64_t)k));
-	double u1, u2;
-
-	if (s == 0)
-		s = 1;
-	/* Box-Muller: u1 in (0, 1], u2 in [0, 1). */
-	u1 = ((double)(sim_xorshift64(&s) >> 11) + 1.0) * 0x1p-53;
-	u2 = (double)(sim_xorshift64(&s) >> 11) * 0x1p-53;
-	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}

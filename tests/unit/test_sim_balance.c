@@ -30,100 +30,9 @@
 #include "cal/sim_balance.h"
 #include "sim_balance_int.h"
 
-#define REPLY_MS 2000 /* generous wait for a reply that must come, ms */
-#define QUIET_MS 250  /* wait that proves no reply comes, ms */
+#include "line_client.h"
 
-/* ---- a tiny client ------------------------------------------------------- */
-
-struct client {
-	int fd;
-	size_t len;
-	char buf[4096];
-};
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/*
- * Read one line including its CR LF into out (NUL-terminated).
- * Returns its length, 0 on timeout, -1 on EOF or a read error (EIO).
- */
-static int read_line(struct client *c, char *out, size_t size, int timeout_ms)
-{
-	int64_t deadline = cal_mono_ms() + timeout_ms;
-
-	for (;;) {
-		char *lf = memchr(c->buf, '\n', c->len);
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		int64_t left;
-		ssize_t n;
-
-		if (lf) {
-			size_t len = (size_t)(lf - c->buf) + 1;
-			size_t cp = len < size - 1 ? len : size - 1;
-
-			memcpy(out, c->buf, cp);
-			out[cp] = '\0';
-			memmove(c->buf, c->buf + len, c->len - len);
-			c->len -= len;
-			return (int)len;
-		}
-		left = deadline - cal_mono_ms();
-		if (left <= 0)
-			return 0;
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
-		if (n == 0)
-			return -1;
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return -1;
-		}
-		c->len += (size_t)n;
-	}
-}
-
-static void send_raw(struct client *c, const char *data, size_t len)
-{
-	assert_int_equal(write(c->fd, data, len), (ssize_t)len);
-}
-
-static void send_str(struct client *c, const char *s)
-{
-	send_raw(c, s, strlen(s));
-}
-
-static void expect_line(struct client *c, const char *want)
-{
-	char line[512];
-	int n = read_line(c, line, sizeof(line), REPLY_MS);
-
-	if (n <= 0)
-		snprintf(line, sizeof(line), "<%s>", n == 0 ? "timeout" : "EOF/EIO");
-	assert_string_equal(line, want);
-	assert_int_equal(n, (int)strlen(want));
-}
-
-/* Send a command, expect exactly one reply line. */
-static void xfer(struct client *c, const char *cmd, const char *want)
-{
-	send_str(c, cmd);
-	expect_line(c, want);
-}
-
-static void expect_quiet(struct client *c, int ms)
-{
-	char line[512];
-
-	assert_int_equal(read_line(c, line, sizeof(line), ms), 0);
-}
+#define QUIET_MS 250 /* wait that proves no reply comes, ms */
 
 /* ---- fixtures -------------------------------------------------------------- */
 
@@ -154,17 +63,6 @@ static struct cal_sim_balance *sim_pty(struct client *c, const struct cal_sim_ba
 	if (cfg->power_up_i4)
 		expect_line(c, "I4 A \"SIM0001\"\r\n");
 	return sim;
-}
-
-static void tcp_connect(struct client *c, int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	c->len = 0;
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(c->fd >= 0);
-	assert_int_equal(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 }
 
 static void done(struct cal_sim_balance *sim, struct client *c)
