@@ -5,6 +5,7 @@
  * whichever the caller uses; nothing here converts units.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,4 +157,133 @@ int cal_reference_adequate(bool *adequate, double ref_limit, double gauge_mpe, d
 				     "reference adequacy: limits must be >= 0, ratio > 0");
 	*adequate = ref_limit * ratio <= gauge_mpe * (1 + 1e-9);
 	return CAL_OK;
+}
+
+int cal_en837_evaluate(struct cal_gauge_eval *out, const struct cal_gauge_point *p, double mpe)
+{
+	double tol;
+
+	if (!out || !p)
+		return CAL_ERR_ARG;
+	memset(out, 0, sizeof(*out));
+	if (!(mpe > 0) || !isfinite(mpe) || !isfinite(p->ref_up) || !isfinite(p->ind_up) ||
+	    (p->has_down && (!isfinite(p->ref_down) || !isfinite(p->ind_down))))
+		return cal_error_set(CAL_ERR_ARG, "gauge point: MPE must be > 0, values finite");
+	tol = mpe * (1 + 1e-9);
+	out->error_up = cal_num_round_sig(p->ind_up - p->ref_up, 12);
+	out->mean_error = out->error_up;
+	if (p->has_down) {
+		out->error_down = cal_num_round_sig(p->ind_down - p->ref_down, 12);
+		out->hysteresis = cal_num_round_sig(fabs(out->error_down - out->error_up), 12);
+		out->mean_error = cal_num_round_sig((out->error_up + out->error_down) / 2, 12);
+	}
+	out->pass = true;
+	if (fabs(out->error_up) > tol)
+		snprintf(out->reason, sizeof(out->reason), "error going up %g exceeds the MPE %g",
+			 out->error_up, mpe);
+	else if (p->has_down && fabs(out->error_down) > tol)
+		snprintf(out->reason, sizeof(out->reason), "error going down %g exceeds the MPE %g",
+			 out->error_down, mpe);
+	else if (out->hysteresis > tol)
+		snprintf(out->reason, sizeof(out->reason), "hysteresis %g exceeds the MPE %g",
+			 out->hysteresis, mpe);
+	out->pass = out->reason[0] == '\0';
+	return CAL_OK;
+}
+
+int cal_pressure_budget_terms_parse(unsigned *out, const char *s)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {
+		{ "reference", CAL_PB_REFERENCE },
+		{ "resolution", CAL_PB_RESOLUTION },
+		{ "hysteresis", CAL_PB_HYSTERESIS },
+		{ "repeatability", CAL_PB_REPEATABILITY },
+	};
+	const char *p = s;
+
+	if (!out || !s)
+		return CAL_ERR_ARG;
+	*out = 0;
+	while (*p) {
+		size_t n;
+		bool found = false;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (strlen(names[i].name) == n && strncmp(names[i].name, p, n) == 0) {
+				*out |= names[i].bit;
+				found = true;
+			}
+		}
+		if (!found) {
+			*out = 0;
+			return cal_error_set(CAL_ERR_ARG,
+					     "budget term '%.*s' unknown (reference, resolution, "
+					     "hysteresis, repeatability)",
+					     (int)(n > 40 ? 40 : n), p);
+		}
+		p += n;
+	}
+	if (!*out)
+		return cal_error_set(CAL_ERR_ARG, "budget has no term");
+	return CAL_OK;
+}
+
+int cal_pressure_budget(struct cal_pressure_budget *out, const struct cal_pressure_budget_in *in)
+{
+	struct cal_gum_component c[4];
+	size_t n = 0;
+	int rc;
+
+	if (!out || !in)
+		return CAL_ERR_ARG;
+	memset(out, 0, sizeof(*out));
+	if (!in->readings || in->n == 0 || !in->terms)
+		return cal_error_set(CAL_ERR_ARG, "pressure budget: no readings or no term");
+	for (size_t i = 0; i < in->n; i++) {
+		if (!isfinite(in->readings[i]))
+			return cal_error_set(CAL_ERR_ARG, "pressure budget: reading %zu not finite",
+					     i + 1);
+	}
+	out->mean = cal_gum_mean(in->readings, in->n);
+	out->error = cal_num_round_sig(out->mean - in->p_ref, 12);
+	if (in->terms & CAL_PB_REFERENCE) {
+		out->u_ref = cal_gum_from_expanded(in->ref_U, in->ref_k);
+		if (isnan(out->u_ref))
+			return cal_error_set(CAL_ERR_ARG, "pressure budget: reference U %g, k %g",
+					     in->ref_U, in->ref_k);
+		c[n++] = (struct cal_gum_component){ "reference", out->u_ref, 1, INFINITY };
+	}
+	if (in->terms & CAL_PB_RESOLUTION) {
+		out->u_res = cal_gum_resolution(in->resolution);
+		if (isnan(out->u_res))
+			return cal_error_set(CAL_ERR_ARG, "pressure budget: resolution %g",
+					     in->resolution);
+		c[n++] = (struct cal_gum_component){ "resolution", out->u_res, 1, INFINITY };
+	}
+	if (in->terms & CAL_PB_HYSTERESIS) {
+		out->u_hyst = cal_gum_resolution(in->hysteresis); /* rectangular, full width h */
+		if (isnan(out->u_hyst))
+			return cal_error_set(CAL_ERR_ARG, "pressure budget: hysteresis %g",
+					     in->hysteresis);
+		c[n++] = (struct cal_gum_component){ "hysteresis", out->u_hyst, 1, INFINITY };
+	}
+	if (in->terms & CAL_PB_REPEATABILITY) {
+		rc = cal_gum_type_a(&out->u_rep, &out->nu_rep, in->readings, in->n);
+		if (rc)
+			return cal_error_set(CAL_ERR_ARG,
+					     "pressure budget: repeatability needs at least 2 "
+					     "readings, %zu given",
+					     in->n);
+		/* identical readings: no Type A contribution, but a finite nu */
+		c[n++] = (struct cal_gum_component){ "repeatability", out->u_rep, 1, out->nu_rep };
+	}
+	return cal_gum_combine(&out->gum, c, n);
 }

@@ -312,4 +312,67 @@ int cal_transmitter_error_pct(double *out, double i_ma, double p, double lrv, do
  */
 int cal_reference_adequate(bool *adequate, double ref_limit, double gauge_mpe, double ratio);
 
+/*
+ * One test point of a gauge verification: the reference and the indication
+ * going up and, when the sequence has one, going down (same unit).
+ */
+struct cal_gauge_point {
+	double ref_up, ind_up;
+	bool has_down;
+	double ref_down, ind_down;
+};
+
+struct cal_gauge_eval {
+	double error_up;   /* ind_up - ref_up */
+	double error_down; /* ind_down - ref_down; 0 without a down reading */
+	double hysteresis; /* |error_down - error_up| (= |down - up| at one reference) */
+	double mean_error; /* mean of the errors up and down (up alone without down) */
+	bool pass;	   /* |E up|, |E down| <= MPE and hysteresis <= MPE */
+	char reason[128];  /* why not, "" on pass */
+};
+
+/*
+ * Judge one point against the gauge's MPE (EN 837-1: error up and down within
+ * the MPE, hysteresis within the MPE; domain.md §3.1). Limits are compared
+ * with a tolerance of 1e-9 × MPE, so an error exactly at the limit passes.
+ * CAL_ERR_ARG: mpe <= 0 or a value not finite.
+ */
+int cal_en837_evaluate(struct cal_gauge_eval *out, const struct cal_gauge_point *p, double mpe);
+
+/* Terms of a pressure uncertainty budget (DKD-R 6-1; domain.md §3.4, §3.5). */
+#define CAL_PB_REFERENCE 0x1u	  /* U/k of the reference */
+#define CAL_PB_RESOLUTION 0x2u	  /* delta/sqrt(12) of the indication */
+#define CAL_PB_HYSTERESIS 0x4u	  /* h/sqrt(12), h the full width up-down */
+#define CAL_PB_REPEATABILITY 0x8u /* Type A of the readings, nu = n - 1 */
+
+/* "reference", "resolution", "hysteresis", "repeatability", comma-separated. */
+int cal_pressure_budget_terms_parse(unsigned *out, const char *s);
+
+struct cal_pressure_budget_in {
+	double p_ref;		/* reference value at the point */
+	double ref_U, ref_k;	/* the reference's expanded uncertainty and its k */
+	double resolution;	/* delta, the last digit or the reading step */
+	double hysteresis;	/* full width h */
+	const double *readings; /* indications at the point, every series */
+	size_t n;
+	unsigned terms; /* CAL_PB_* */
+};
+
+struct cal_pressure_budget {
+	double mean;  /* mean indication */
+	double error; /* mean - p_ref */
+	double u_ref, u_res, u_hyst, u_rep;
+	double nu_rep;		   /* n - 1 when repeatability is a term */
+	struct cal_gum_result gum; /* u_c, nu_eff, k, U */
+};
+
+/*
+ * The budget of one calibration point, all sensitivity coefficients 1
+ * (E = I - p_ref): T17 (reference, resolution, repeatability of 3 readings:
+ * U = 0.0031 bar, k = 2.25) and T18 (reference, resolution, hysteresis:
+ * U = 0.041 bar, k = 2). CAL_ERR_ARG: no readings, no term, repeatability
+ * with fewer than 2 readings, ref_k <= 0 or a negative width.
+ */
+int cal_pressure_budget(struct cal_pressure_budget *out, const struct cal_pressure_budget_in *in);
+
 #endif

@@ -168,6 +168,111 @@ static void test_t17_digital_type_a(void **state)
 	assert_string_equal(text, "0.0031");
 }
 
+/* T18 and T17 through the budget function the run path uses. */
+static void test_budget_t17_t18(void **state)
+{
+	const double t18[2] = { 6.05, 6.10 }, t17[3] = { 10.004, 10.006, 10.003 };
+	struct cal_pressure_budget b;
+	struct cal_pressure_budget_in in = { 0 };
+	char text[16];
+	unsigned terms;
+
+	(void)state;
+	assert_int_equal(
+		cal_pressure_budget_terms_parse(&terms, "reference, resolution,hysteresis"),
+		CAL_OK);
+	in = (struct cal_pressure_budget_in){ .p_ref = 6.0,
+					      .ref_U = 0.005,
+					      .ref_k = 2,
+					      .resolution = 0.05,
+					      .hysteresis = 0.05,
+					      .readings = t18,
+					      .n = 2,
+					      .terms = terms };
+	assert_int_equal(cal_pressure_budget(&b, &in), CAL_OK);
+	assert_true(fabs(b.mean - 6.075) < 1e-12);
+	assert_true(fabs(b.error - 0.075) < 1e-12);
+	assert_true(fabs(b.u_ref - 0.0025) < 1e-12);
+	assert_true(fabs(b.gum.u_c - 0.020565) < 5e-7);
+	assert_true(b.gum.k == 2.0);
+	assert_int_equal(cal_round_sig(text, sizeof(text), NULL, NULL, b.gum.U, 2), CAL_OK);
+	assert_string_equal(text, "0.041");
+
+	assert_int_equal(
+		cal_pressure_budget_terms_parse(&terms, "reference,resolution,repeatability"),
+		CAL_OK);
+	in = (struct cal_pressure_budget_in){ .p_ref = 10.0,
+					      .ref_U = 0.002,
+					      .ref_k = 2,
+					      .resolution = 0.001,
+					      .readings = t17,
+					      .n = 3,
+					      .terms = terms };
+	assert_int_equal(cal_pressure_budget(&b, &in), CAL_OK);
+	assert_true(fabs(b.error - 0.004333) < 5e-7);
+	assert_true(fabs(b.u_rep - 0.00088192) < 5e-9);
+	assert_true(b.nu_rep == 2);
+	assert_true(fabs(b.gum.u_c - 0.0013642) < 5e-8);
+	assert_true(fabs(b.gum.nu_eff - 11.45) < 0.005);
+	assert_true(b.gum.k == 2.25);
+	assert_int_equal(cal_round_sig(text, sizeof(text), NULL, NULL, b.gum.U, 2), CAL_OK);
+	assert_string_equal(text, "0.0031");
+	/* the wrong path (k = 2 whatever nu_eff) would give 0.0027 */
+	assert_true(fabs(2 * b.gum.u_c - 0.0027284) < 5e-7);
+
+	/* refusals */
+	in.n = 1;
+	assert_int_equal(cal_pressure_budget(&b, &in), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "at least 2 readings"));
+	assert_int_equal(cal_pressure_budget_terms_parse(&terms, "reference,drift"), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "'drift' unknown"));
+	assert_int_equal(cal_pressure_budget_terms_parse(&terms, " , "), CAL_ERR_ARG);
+}
+
+static void test_en837_evaluate(void **state)
+{
+	struct cal_gauge_point p = {
+		.ref_up = 6, .ind_up = 6.05, .has_down = true, .ref_down = 6, .ind_down = 6.10
+	};
+	struct cal_gauge_eval e;
+
+	(void)state;
+	/* T18's point: +0.05 / +0.10, h 0.05, all within 0.16 */
+	assert_int_equal(cal_en837_evaluate(&e, &p, 0.16), CAL_OK);
+	assert_true(e.pass);
+	assert_true(fabs(e.error_up - 0.05) < 1e-12 && fabs(e.error_down - 0.10) < 1e-12);
+	assert_true(fabs(e.hysteresis - 0.05) < 1e-12);
+	assert_true(fabs(e.mean_error - 0.075) < 1e-12);
+	assert_string_equal(e.reason, "");
+	/* an error exactly at the MPE passes */
+	p.ind_down = 6.16;
+	assert_int_equal(cal_en837_evaluate(&e, &p, 0.16), CAL_OK);
+	assert_true(e.pass);
+	/* going down beyond it fails and says so */
+	p.ind_down = 6.17;
+	assert_int_equal(cal_en837_evaluate(&e, &p, 0.16), CAL_OK);
+	assert_false(e.pass);
+	assert_non_null(strstr(e.reason, "error going down 0.17 exceeds the MPE 0.16"));
+	/* both errors inside, but up and down 0.2 apart: hysteresis fails */
+	p.ind_up = 5.90;
+	p.ind_down = 6.10;
+	assert_int_equal(cal_en837_evaluate(&e, &p, 0.16), CAL_OK);
+	assert_false(e.pass);
+	assert_non_null(strstr(e.reason, "hysteresis 0.2 exceeds"));
+	/* the reference not exactly the same up and down: errors, not readings */
+	p = (struct cal_gauge_point){ .ref_up = 5.998,
+				      .ind_up = 6.05,
+				      .has_down = true,
+				      .ref_down = 6.003,
+				      .ind_down = 6.05 };
+	assert_int_equal(cal_en837_evaluate(&e, &p, 0.16), CAL_OK);
+	assert_true(fabs(e.hysteresis - 0.005) < 1e-12);
+	p.has_down = false;
+	assert_int_equal(cal_en837_evaluate(&e, &p, 0.16), CAL_OK);
+	assert_true(e.hysteresis == 0 && e.mean_error == e.error_up);
+	assert_int_equal(cal_en837_evaluate(&e, &p, 0), CAL_ERR_ARG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +282,8 @@ int main(void)
 		cmocka_unit_test(test_digital_and_transmitter),
 		cmocka_unit_test(test_t18_bourdon_type_b),
 		cmocka_unit_test(test_t17_digital_type_a),
+		cmocka_unit_test(test_budget_t17_t18),
+		cmocka_unit_test(test_en837_evaluate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
