@@ -349,7 +349,7 @@ static int own_words(void *ctx, char **w, int nw)
 {
 	struct cal_sim_pressure *sim = ctx;
 	bool leak = strcmp(w[0], "leak") == 0;
-	double pa;
+	double pa = 0;
 	int rc;
 
 	if (leak || strcmp(w[0], "noise") == 0) {
