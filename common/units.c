@@ -39,6 +39,7 @@ static const struct unit_def units[] = {
 	{ CAL_UNIT_INH2O_4C, "inH2O@4C", CAL_Q_PRESSURE, 249.082 },
 	{ CAL_UNIT_ATM, "atm", CAL_Q_PRESSURE, 101325.0 },
 	{ CAL_UNIT_MH2O, "mH2O", CAL_Q_PRESSURE, 9806.65 },
+	{ CAL_UNIT_HPA, "hPa", CAL_Q_PRESSURE, 100.0 },
 };
 
 static const struct unit_def *find(enum cal_unit u)

@@ -78,6 +78,11 @@ int cal_dev_settle(struct cal_settle_result *out, struct cal_device *dev,
 	if (!(rule->max_rate_si > 0) || rule->hold_ms < 0 || rule->timeout_ms <= 0 ||
 	    rule->poll_ms <= 0 || !(rule->band_si >= 0) || !isfinite(rule->setpoint_si))
 		return cal_error_set(CAL_ERR_ARG, "%s: settle rule out of range", dev->id);
+	/* without the controller's flag only the band ties the value to the setpoint */
+	if (!rule->require_flag && !(rule->band_si > 0))
+		return cal_error_set(CAL_ERR_ARG,
+				     "%s: a settle rule without the controller's flag needs a band",
+				     dev->id);
 	if (!clock)
 		clock = cal_clock_system();
 	describe(out->rule_text, sizeof(out->rule_text), rule);

@@ -99,7 +99,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		char where[300];
 
 		cal_port_cfg_describe(where, sizeof(where), &in->port);
-		printf("%-10s %-8s %-28s ", in->id, in->driver, where);
+		printf("%-10s %-10s %-28s ", in->id, in->driver, where);
 		memset(&info, 0, sizeof(info));
 		err = cal_dev_open(&dev, in->driver, &in->port, in->id);
 		if (!err) {
@@ -169,6 +169,15 @@ static void reading_json(const char *id, const struct cal_reading *rd)
 	fputs("}", stdout);
 }
 
+/* Progress callback: non-zero once Ctrl-C (or SIGTERM) was received. */
+static int stop_requested(const struct cal_reading *rd, void *payload)
+{
+	const struct cli *cli = payload;
+
+	(void)rd;
+	return cli && cli->stop_flag && *cli->stop_flag;
+}
+
 int cmd_read(struct cli *cli, int argc, char **argv)
 {
 	const char *bench_path = NULL, *timeout = NULL;
@@ -210,7 +219,8 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		if (now)
 			err = cal_dev_read(&rd, dev, CAL_READ_NOW);
 		else
-			err = cal_dev_read_stable(&rd, dev, NULL, (int)(t_s * 1000), NULL, NULL);
+			err = cal_dev_read_stable(&rd, dev, NULL, (int)(t_s * 1000), stop_requested,
+						  cli);
 	}
 	rc = CLI_OK;
 	if (err == CAL_ERR_UNSTABLE || err == CAL_ERR_RANGE || !err) {
@@ -229,6 +239,9 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 			cli_err("read: %s", cal_error_last());
 			rc = CLI_ERROR;
 		}
+	} else if (err == CAL_ERR_INTERRUPTED) {
+		cli_err("read: %s: stopped by the operator", in->id);
+		rc = CLI_INTERRUPTED;
 	} else {
 		rc = cli_fail(err, NULL);
 	}
@@ -288,7 +301,6 @@ int cmd_setpoint(struct cli *cli, int argc, char **argv)
 	enum cal_unit unit;
 	int npos, rc, err;
 
-	(void)cli;
 	rc = cli_parse(argc, argv, 1, opts, pos, 3, &npos, "setpoint");
 	if (rc)
 		return rc;
@@ -299,10 +311,11 @@ int cmd_setpoint(struct cli *cli, int argc, char **argv)
 	if (cal_num_parse_str(&value, NULL, pos[1]))
 		return cli_usage("setpoint", "setpoint: '%s' is not a number", pos[1]);
 	if (cal_unit_parse(&unit, pos[2]) || cal_unit_quantity(unit) != CAL_Q_PRESSURE)
-		return cli_usage("setpoint",
-				 "setpoint: '%s' is not a pressure unit (Pa, kPa, MPa, bar, mbar, "
-				 "psi, kgf/cm2, mmHg, inH2O)",
-				 pos[2]);
+		return cli_usage(
+			"setpoint",
+			"setpoint: '%s' is not a pressure unit (Pa, hPa, kPa, MPa, bar, mbar, "
+			"psi, kgf/cm2, mmHg, inH2O, inH2O@4C, atm, mH2O)",
+			pos[2]);
 	if (opt_num(&hold_s, hold, "hold", 3600, "setpoint") ||
 	    opt_num(&rate_v, rate, "max-rate", 1e9, "setpoint") ||
 	    opt_num(&band_v, band, "band", 1e9, "setpoint") ||
@@ -312,8 +325,15 @@ int cmd_setpoint(struct cli *cli, int argc, char **argv)
 	/* default rate limit: 0.01 % of the setpoint per second, at least 1 Pa/s */
 	if (rate_v < 0)
 		rate_v = value * f * 1e-4 > 1 ? value * 1e-4 : 1 / f;
-	if (!(rate_v > 0) || !(timeout_s > 0))
-		return cli_usage("setpoint", "setpoint: --max-rate and --timeout must be > 0");
+	if (!(rate_v > 0) || !(timeout_s > 0) || !(hold_s > 0))
+		return cli_usage(
+			"setpoint",
+			"setpoint: --max-rate, --hold and --timeout must be > 0 (a hold of "
+			"0 s is no evidence of stability)");
+	if (no_flag && !(band_v > 0))
+		return cli_usage("setpoint",
+				 "setpoint: --no-flag needs --band: without the controller's flag "
+				 "only the band ties the pressure to the setpoint");
 	rule = (struct cal_settle_rule){ .setpoint_si = value * f,
 					 .band_si = band_v * f,
 					 .max_rate_si = rate_v * f,
@@ -337,7 +357,14 @@ int cmd_setpoint(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(CAL_ERR_NOMEM, NULL);
 		goto out;
 	}
-	err = cal_dev_settle(res, dev, NULL, &rule, NULL, NULL);
+	err = cal_dev_settle(res, dev, NULL, &rule, stop_requested, cli);
+	if (err == CAL_ERR_INTERRUPTED) {
+		cli_err("setpoint: %s: stopped by the operator; the controller still controls at "
+			"the setpoint (calbench vent --bench %s %s)",
+			pos[0], bench_path, pos[0]);
+		rc = CLI_INTERRUPTED;
+		goto out;
+	}
 	if (err && err != CAL_ERR_UNSTABLE) {
 		rc = cli_fail(err, NULL);
 		goto out;
@@ -354,10 +381,19 @@ int cmd_setpoint(struct cli *cli, int argc, char **argv)
 		cli_json_str(stdout, res->rule_text);
 		fputs("}\n", stdout);
 	} else {
+		char r[32];
+
 		printf("%s: ", pos[0]);
 		print_reading(&res->reading);
-		printf("%s\n  rule: %s; %zu samples over %lld ms\n", err ? "" : ", settled",
-		       res->rule_text, res->n_samples, (long long)res->held_ms);
+		cal_num_format_sig(r, sizeof(r), res->rate_si / f, 3);
+		if (err)
+			printf(", not settled\n  rule: %s; %d samples read\n", res->rule_text,
+			       res->polls);
+		else
+			printf(", settled\n  rule: %s\n  evidence: %zu samples over %lld ms, rate "
+			       "%s %s/s\n",
+			       res->rule_text, res->n_samples, (long long)res->held_ms, r,
+			       cal_unit_symbol(unit));
 	}
 	if (err) {
 		cli_err("setpoint: %s", cal_error_last());

@@ -35,13 +35,14 @@ enum cal_unit {
 	CAL_UNIT_INH2O_4C, /* inch of water at 4 degC (Mensor, Druck): 249.082 Pa (NIST SP 811) */
 	CAL_UNIT_ATM,	   /* standard atmosphere, 101325 Pa exactly */
 	CAL_UNIT_MH2O,	   /* conventional metre of water: 1000 kg/m^3 * g_n * 1 m = 9806.65 Pa */
+	CAL_UNIT_HPA,	   /* hectopascal, 100 Pa */
 };
 
 /*
  * Case-sensitive symbol: mass "g", "kg", "mg", "ug" or "µg", "t", "ct",
  * "lb", "oz"; pressure "Pa", "kPa", "MPa", "bar", "mbar", "psi",
  * "kgf/cm2" (or "kgf/cm²"), "mmHg", "inH2O" (or "inH₂O"), "inH2O@4C",
- * "atm", "mH2O".
+ * "atm", "mH2O", "hPa".
  */
 int cal_unit_parse(enum cal_unit *out, const char *symbol);
 /* Canonical symbol, "" for CAL_UNIT_NONE. */

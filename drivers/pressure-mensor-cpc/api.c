@@ -41,6 +41,24 @@ static int read_error(int *code, char *text, size_t size, struct cal_device *dev
 	return prs_read_error(code, text, size, dev, &mensor, "Error?", NULL);
 }
 
+/*
+ * What each query's answer looks like, so that a late answer to an earlier
+ * command is skipped instead of taken for this one.
+ */
+static bool want_units(const struct cal_prs_reply *r, const void *arg)
+{
+	enum cal_unit u;
+
+	(void)arg;
+	return cal_mensor_unit_parse(&u, r->payload) == CAL_OK;
+}
+
+static bool want_idn(const struct cal_prs_reply *r, const void *arg)
+{
+	(void)arg;
+	return r->nfield >= 3 && !r->field[0].number;
+}
+
 /* Empty the queue; the first error is returned in code/text (0 if none). */
 static int drain_errors(int *code, char *text, size_t size, struct cal_device *dev)
 {
@@ -65,8 +83,9 @@ static int check_error(struct cal_device *dev, const char *cmd, const char *what
 	if (rc || code == 0)
 		return rc;
 	return cal_error_set(CAL_ERR_DEVICE,
-			     "%s: %s refused by the controller%s%s (Mensor error %d \"%s\")",
-			     dev->id, cmd, what ? ": " : "", what ? what : "", code, text);
+			     "%s: %s refused by the controller%s%s%s (Mensor error %d \"%s\")",
+			     dev->id, cmd, what ? ": " : "", what ? what : "",
+			     what ? " is not accepted" : "", code, text);
 }
 
 /* A query whose reply flags pending errors: log them, they are not ours. */
@@ -97,7 +116,7 @@ static int mensor_open(struct cal_device *dev)
 		goto fail;
 	if (code)
 		log_info("%s: old error in the queue: %d \"%s\"", dev->id, code, text);
-	rc = prs_query(&a, dev, &mensor, "Units?", NULL, NULL, dev->timeout_ms);
+	rc = prs_query(&a, dev, &mensor, "Units?", want_units, NULL, dev->timeout_ms);
 	if (rc)
 		goto fail;
 	if (cal_mensor_unit_parse(&ctx->unit, a.r.payload) != CAL_OK) {
@@ -116,7 +135,7 @@ static int mensor_identify(struct cal_dev_info *out, struct cal_device *dev)
 	struct prs_answer a;
 	int rc;
 
-	rc = prs_query(&a, dev, &mensor, "*IDN?", NULL, NULL, dev->timeout_ms);
+	rc = prs_query(&a, dev, &mensor, "*IDN?", want_idn, NULL, dev->timeout_ms);
 	if (rc)
 		return rc;
 	if (a.r.nfield < 3)

@@ -69,26 +69,59 @@ static bool want_prr(const struct cal_prs_reply *r, const void *arg)
 					       strcmp(r->field[0].text, "NR") == 0));
 }
 
+/*
+ * What each answer looks like (an ERR# reply always counts), so that a late
+ * answer to an earlier command is skipped instead of taken for this one.
+ */
+static bool want_unit(const struct cal_prs_reply *r, const void *arg)
+{
+	enum cal_unit u;
+
+	(void)arg;
+	return r->error || cal_ppc4_unit_parse(&u, r->payload) == CAL_OK;
+}
+
+static bool want_mode(const struct cal_prs_reply *r, const void *arg)
+{
+	(void)arg;
+	return r->error || strcmp(r->payload, "A") == 0 || strcmp(r->payload, "G") == 0;
+}
+
+static bool want_idn(const struct cal_prs_reply *r, const void *arg)
+{
+	(void)arg;
+	return r->error || (r->nfield >= 2 && !r->field[0].number);
+}
+
+/* PS: the target echoed with its unit. */
+static bool want_target(const struct cal_prs_reply *r, const void *arg)
+{
+	(void)arg;
+	return r->error ||
+	       (r->nfield == 1 && r->field[0].number && r->field[0].unit != CAL_UNIT_NONE);
+}
+
+/* ABORT, VENT: the command echoed. */
+static bool want_echo(const struct cal_prs_reply *r, const void *arg)
+{
+	return r->error || strcmp(r->payload, (const char *)arg) == 0;
+}
+
 /* One exchange; an ERR# reply becomes CAL_ERR_DEVICE naming the command. */
 static int ask_want(struct prs_answer *a, struct cal_device *dev, const char *cmd, int wait_ms,
 		    const char *what, prs_want_fn want)
 {
-	int rc = prs_query(a, dev, &ppc4, cmd, want, NULL, wait_ms);
+	int rc = prs_query(a, dev, &ppc4, cmd, want, cmd, wait_ms);
 
 	if (rc)
 		return rc;
 	if (a->r.error)
 		return cal_error_set(CAL_ERR_DEVICE,
-				     "%s: %s refused by the controller%s%s: ERR# %d (%s)", dev->id,
-				     cmd, what ? ": " : "", what ? what : "", a->r.error_code,
+				     "%s: %s refused by the controller%s%s%s (ERR# %d, %s)",
+				     dev->id, cmd, what ? ": " : "", what ? what : "",
+				     what ? " is not accepted" : "", a->r.error_code,
 				     error_text(a->r.error_code));
 	return CAL_OK;
-}
-
-static int ask(struct prs_answer *a, struct cal_device *dev, const char *cmd, int wait_ms,
-	       const char *what)
-{
-	return ask_want(a, dev, cmd, wait_ms, what, NULL);
 }
 
 static int ppc4_open(struct cal_device *dev)
@@ -101,7 +134,7 @@ static int ppc4_open(struct cal_device *dev)
 	if (rc)
 		return rc;
 	ctx = dev->priv;
-	rc = ask(&a, dev, "UNIT?", dev->timeout_ms, NULL);
+	rc = ask_want(&a, dev, "UNIT?", dev->timeout_ms, NULL, want_unit);
 	if (rc)
 		goto fail;
 	if (cal_ppc4_unit_parse(&ctx->unit, a.r.payload) != CAL_OK) {
@@ -109,7 +142,7 @@ static int ppc4_open(struct cal_device *dev)
 				   a.raw);
 		goto fail;
 	}
-	rc = ask(&a, dev, "MMODE?", dev->timeout_ms, NULL);
+	rc = ask_want(&a, dev, "MMODE?", dev->timeout_ms, NULL, want_mode);
 	if (rc)
 		goto fail;
 	if (strcmp(a.r.payload, "A") != 0 && strcmp(a.r.payload, "G") != 0) {
@@ -129,7 +162,7 @@ static int ppc4_identify(struct cal_dev_info *out, struct cal_device *dev)
 	struct prs_answer a;
 	int rc;
 
-	rc = ask(&a, dev, "*IDN?", dev->timeout_ms, NULL);
+	rc = ask_want(&a, dev, "*IDN?", dev->timeout_ms, NULL, want_idn);
 	if (rc)
 		return rc;
 	if (a.r.nfield < 2)
@@ -179,7 +212,7 @@ static int ppc4_set_setpoint(struct cal_device *dev, double value, enum cal_unit
 	rc = prs_setpoint_cmd(&sp, dev, "PS", value, unit, ctx->unit);
 	if (rc)
 		return rc;
-	rc = ask(&a, dev, sp.cmd, dev->timeout_ms, sp.what);
+	rc = ask_want(&a, dev, sp.cmd, dev->timeout_ms, sp.what, want_target);
 	if (rc)
 		return rc;
 	if (a.r.nfield < 1 || !a.r.field[0].number)
@@ -194,14 +227,14 @@ static int ppc4_control(struct cal_device *dev, bool on)
 
 	if (on)
 		return CAL_OK; /* PS starts control */
-	return ask(&a, dev, "ABORT", dev->timeout_ms, NULL);
+	return ask_want(&a, dev, "ABORT", dev->timeout_ms, NULL, want_echo);
 }
 
 static int ppc4_vent(struct cal_device *dev)
 {
 	struct prs_answer a;
 
-	return ask(&a, dev, "VENT", dev->timeout_ms, NULL);
+	return ask_want(&a, dev, "VENT", dev->timeout_ms, NULL, want_echo);
 }
 
 const struct cal_driver cal_driver_ppc4 = {

@@ -64,6 +64,13 @@ void prs_fill_info(struct cal_dev_info *out, const struct cal_prs_reply *r, int 
 		prs_copy(out->firmware, sizeof(out->firmware), r->field[firmware_field].text);
 }
 
+/* "<code>,<text>": a number then a text, nothing else. */
+static bool want_error_entry(const struct cal_prs_reply *r, const void *arg)
+{
+	(void)arg;
+	return r->nfield == 2 && r->field[0].number && !r->field[1].number;
+}
+
 int prs_read_error(int *code, char *text, size_t size, struct cal_device *dev,
 		   const struct prs_dialect *d, const char *cmd, const char *header)
 {
@@ -72,7 +79,8 @@ int prs_read_error(int *code, char *text, size_t size, struct cal_device *dev,
 
 	*code = 0;
 	text[0] = '\0';
-	rc = prs_query(&a, dev, d, cmd, header ? prs_want_header : NULL, header, dev->timeout_ms);
+	rc = prs_query(&a, dev, d, cmd, header ? prs_want_header : want_error_entry, header,
+		       dev->timeout_ms);
 	if (rc)
 		return rc;
 	if (a.r.nfield < 1 || !a.r.field[0].number)

@@ -91,6 +91,35 @@ test_mensor_pty() { tour mensor-cpc pty; }
 test_ppc4_tcp() { tour ppc4 tcp; }
 test_ppc4_pty() { tour ppc4 pty; }
 
+# Ctrl-C while waiting for the setpoint stops at once (exit 3) and says the
+# controller still controls; a rule that is no evidence is refused (64).
+test_pressure_setpoint_interrupt_and_refusals() {
+	local pid t0 t1 rc=0
+	sim_tcp ref --protocol pace --tau-ms 100
+	pressure_bench "$T/bench.yaml" pace "tcp:127.0.0.1:$SIM_PORT"
+	cb setpoint --bench "$T/bench.yaml" ref1 6 bar --no-flag
+	expect_rc 64
+	expect_err 'no-flag needs --band'
+	cb setpoint --bench "$T/bench.yaml" ref1 6 bar --hold 0
+	expect_rc 64
+	cb setpoint --bench "$T/bench.yaml" ref1 6 kg
+	expect_rc 64
+	expect_err "'kg' is not a pressure unit"
+
+	"$CALBENCH" setpoint --bench "$T/bench.yaml" ref1 6 bar --hold 30 >"$T/out" 2>"$T/err" &
+	pid=$!
+	track_pid "$pid"
+	sleep 1.5
+	t0=$(date +%s%N)
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	t1=$(date +%s%N)
+	[ "$rc" -eq 3 ] || fail "setpoint after Ctrl-C exited $rc, expected 3; stderr: $(cat "$T/err")"
+	[ $(((t1 - t0) / 1000000)) -lt 3000 ] || fail "Ctrl-C took $(((t1 - t0) / 1000000)) ms"
+	expect_err 'stopped by the operator; the controller still controls'
+	sim_stop ref
+}
+
 # A controller that stops answering: a timeout naming the command and port,
 # exit 1, no hang.
 test_pressure_silent_controller() {

@@ -167,6 +167,7 @@ static void test_units_pressure(void **state)
 		{ "inH2O@4C", 249.082, 0 },
 		{ "atm", 101325.0, 0 },
 		{ "mH2O", 9806.65, 0 },
+		{ "hPa", 100.0, 0 },
 	};
 	enum cal_unit u;
 	double v;

@@ -172,7 +172,8 @@ static struct peer *mensor_peer(void)
 	struct peer *p = peer_new();
 
 	peer_step(p, "Error?", " 0,No error\r\n");
-	peer_step(p, "Units?", " bar\r\n");
+	/* a late answer to an earlier Error? comes first: skipped */
+	peer_step(p, "Units?", " 0,No error\r\n bar\r\n");
 	return p;
 }
 
@@ -217,7 +218,8 @@ static void test_mensor(void **state)
 	assert_true(rd.value == 9.8765);
 	assert_false(rd.flags & CAL_RD_STABLE);
 	assert_int_equal(cal_dev_set_setpoint(dev, 25, CAL_UNIT_BAR), CAL_ERR_DEVICE);
-	assert_non_null(strstr(cal_error_last(), "Setpt 25 refused"));
+	assert_non_null(strstr(cal_error_last(), "Setpt 25 refused by the controller: the setpoint "
+						 "25 bar is not accepted (Mensor error 2"));
 	assert_non_null(strstr(cal_error_last(), "Data out of range"));
 	assert_int_equal(cal_dev_set_setpoint(dev, 1, CAL_UNIT_MPA), CAL_OK);
 	assert_int_equal(cal_dev_control(dev, true), CAL_OK);
@@ -234,7 +236,8 @@ static struct peer *ppc4_peer(void)
 	struct peer *p = peer_new();
 
 	peer_step(p, "UNIT?", "kPa\r\n");
-	peer_step(p, "MMODE?", "G\r\n");
+	/* a late "kPa" (UNIT? answered twice after a retry) is not the mode */
+	peer_step(p, "MMODE?", "kPa\r\nG\r\n");
 	return p;
 }
 
@@ -275,8 +278,8 @@ static void test_ppc4(void **state)
 	assert_int_equal(cal_dev_set_setpoint(dev, 6, CAL_UNIT_BAR), CAL_OK);
 	assert_int_equal(cal_dev_set_setpoint(dev, 9, CAL_UNIT_MPA), CAL_ERR_DEVICE);
 	assert_non_null(strstr(cal_error_last(), "PS 9000 refused by the controller"));
-	assert_non_null(
-		strstr(cal_error_last(), "ERR# 6 (numeric argument missing or out of range)"));
+	assert_non_null(strstr(cal_error_last(), "the setpoint 9000 kPa is not accepted (ERR# 6, "
+						 "numeric argument missing or out of range)"));
 	assert_int_equal(cal_dev_control(dev, true), CAL_OK); /* nothing sent */
 	assert_int_equal(cal_dev_control(dev, false), CAL_OK);
 	assert_int_equal(cal_dev_vent(dev), CAL_OK);

@@ -227,6 +227,12 @@ static void test_unreachable_and_noise(void **state)
 	assert_true(fabs(res->rate_si) < 10);
 	r.max_rate_si = 0;
 	assert_int_equal(cal_dev_settle(res, dev, &clock_q, &r, NULL, NULL), CAL_ERR_ARG);
+	/* without the controller's flag a band is needed: else a stuck value "settles" */
+	r = rule_6bar();
+	r.require_flag = false;
+	r.band_si = 0;
+	assert_int_equal(cal_dev_settle(res, dev, &clock_q, &r, NULL, NULL), CAL_ERR_ARG);
+	assert_non_null(strstr(cal_error_last(), "needs a band"));
 	cal_dev_close(dev);
 	free(res);
 }
