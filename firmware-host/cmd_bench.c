@@ -2,6 +2,7 @@
  * Instrument access from a bench file: ports, bench check, read, and the
  * pressure controller's setpoint and vent.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,12 +299,25 @@ int cmd_setpoint(struct cli *cli, int argc, char **argv)
 	struct cal_settle_result *res = NULL;
 	struct cal_settle_rule rule = { 0 };
 	double value, f, hold_s = 5, rate_v = -1, band_v = 0, timeout_s = 120;
+	char num[32];
 	enum cal_unit unit;
 	int npos, rc, err;
 
 	rc = cli_parse(argc, argv, 1, opts, pos, 3, &npos, "setpoint");
 	if (rc)
 		return rc;
+	/* "6 bar" or "6bar" */
+	if (npos == 2) {
+		size_t n = strspn(pos[1], "+-.0123456789");
+
+		if (n > 0 && n < sizeof(num) && isalpha((unsigned char)pos[1][n])) {
+			memcpy(num, pos[1], n);
+			num[n] = '\0';
+			pos[2] = pos[1] + n;
+			pos[1] = num;
+			npos = 3;
+		}
+	}
 	if (!bench_path || npos != 3)
 		return cli_usage(
 			"setpoint",

@@ -58,6 +58,11 @@ tour() {
 	near "$(json_num value_si)" 600000 100 || fail "settled at $(json_num value_si) Pa, not 6 bar"
 	[ "$(json_num samples)" -ge 3 ] || fail "only $(json_num samples) samples of evidence"
 
+	# the same, written as one word, in another unit: 600 kPa is 6 bar
+	cb setpoint --bench "$T/bench.yaml" ref1 600kPa --hold 1 --timeout 30 --json
+	expect_rc 0
+	expect_out '"settled": true'
+
 	# the controller still holds 6 bar: a read agrees, stable
 	cb read --bench "$T/bench.yaml" ref1 --json --timeout 10
 	expect_rc 0
