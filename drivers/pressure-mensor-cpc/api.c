@@ -24,8 +24,6 @@
 
 #include "../pressure/exchange.h"
 
-#define MENSOR_ERR_QUEUE 11
-
 struct mensor_ctx {
 	enum cal_unit unit; /* the unit of channel A */
 };
@@ -35,11 +33,6 @@ static const struct prs_dialect mensor = {
 	.parse = cal_mensor_parse,
 	.eol = "\r\n",
 };
-
-static int read_error(int *code, char *text, size_t size, struct cal_device *dev)
-{
-	return prs_read_error(code, text, size, dev, &mensor, "Error?", NULL);
-}
 
 /*
  * What each query's answer looks like, so that a late answer to an earlier
@@ -62,16 +55,7 @@ static bool want_idn(const struct cal_prs_reply *r, const void *arg)
 /* Empty the queue; the first error is returned in code/text (0 if none). */
 static int drain_errors(int *code, char *text, size_t size, struct cal_device *dev)
 {
-	char more[CAL_PRS_LINE_MAX + 1];
-	int c, rc;
-
-	rc = read_error(code, text, size, dev);
-	for (int i = 0; rc == CAL_OK && *code != 0 && i < MENSOR_ERR_QUEUE; i++) {
-		rc = read_error(&c, more, sizeof(more), dev);
-		if (rc || c == 0)
-			break;
-	}
-	return rc;
+	return prs_drain_errors(code, text, size, dev, &mensor, "Error?", NULL);
 }
 
 static int check_error(struct cal_device *dev, const char *cmd, const char *what)

@@ -24,9 +24,6 @@
 
 #include "../pressure/exchange.h"
 
-/* The SCPI error queue holds 10; one more read shows it is empty. */
-#define PACE_ERR_QUEUE 11
-
 struct pace_ctx {
 	enum cal_unit unit; /* the controller's pressure unit */
 };
@@ -49,19 +46,9 @@ static int check_error(struct cal_device *dev, const char *cmd, const char *what
 	char text[CAL_PRS_LINE_MAX + 1];
 	int code, rc;
 
-	rc = read_error(&code, text, sizeof(text), dev);
-	if (rc)
+	rc = prs_drain_errors(&code, text, sizeof(text), dev, &pace, ":SYST:ERR?", ":SYST:ERR");
+	if (rc || code == 0)
 		return rc;
-	if (code == 0)
-		return CAL_OK;
-	/* drain the rest so that the next command starts clean */
-	for (int i = 0; i < PACE_ERR_QUEUE; i++) {
-		char more[CAL_PRS_LINE_MAX + 1];
-		int c2;
-
-		if (read_error(&c2, more, sizeof(more), dev) || c2 == 0)
-			break;
-	}
 	if (code == -222)
 		return cal_error_set(CAL_ERR_DEVICE,
 				     "%s: %s refused by the controller: %s is outside its range "
@@ -83,7 +70,7 @@ static int pace_open(struct cal_device *dev)
 	if (rc)
 		return rc;
 	ctx = dev->priv;
-	for (int i = 0; i < PACE_ERR_QUEUE; i++) {
+	for (int i = 0; i < PRS_ERR_QUEUE; i++) {
 		rc = read_error(&code, text, sizeof(text), dev);
 		if (rc)
 			goto fail;

@@ -91,6 +91,20 @@ int prs_read_error(int *code, char *text, size_t size, struct cal_device *dev,
 	return CAL_OK;
 }
 
+int prs_drain_errors(int *code, char *text, size_t size, struct cal_device *dev,
+		     const struct prs_dialect *d, const char *cmd, const char *header)
+{
+	char more[CAL_PRS_LINE_MAX + 1];
+	int c, rc;
+
+	rc = prs_read_error(code, text, size, dev, d, cmd, header);
+	for (int i = 0; rc == CAL_OK && *code != 0 && i < PRS_ERR_QUEUE; i++) {
+		if (prs_read_error(&c, more, sizeof(more), dev, d, cmd, header) || c == 0)
+			break;
+	}
+	return rc;
+}
+
 int prs_alloc_priv(struct cal_device *dev, size_t size)
 {
 	dev->priv = calloc(1, size);

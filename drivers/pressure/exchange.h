@@ -83,6 +83,17 @@ void prs_fill_info(struct cal_dev_info *out, const struct cal_prs_reply *r, int 
 int prs_read_error(int *code, char *text, size_t size, struct cal_device *dev,
 		   const struct prs_dialect *d, const char *cmd, const char *header);
 
+/* SCPI and Mensor error queues hold 10; one more read shows the queue empty. */
+#define PRS_ERR_QUEUE 11
+
+/*
+ * Empty an error queue: the first entry in code/text (0 when it was empty),
+ * the rest read and dropped so that the next command starts clean. Only the
+ * first read's failure is returned.
+ */
+int prs_drain_errors(int *code, char *text, size_t size, struct cal_device *dev,
+		     const struct prs_dialect *d, const char *cmd, const char *header);
+
 /* Allocate dev->priv of @size (zeroed); the shared close frees it. */
 int prs_alloc_priv(struct cal_device *dev, size_t size);
 void prs_close(struct cal_device *dev);
