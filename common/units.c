@@ -40,6 +40,8 @@ static const struct unit_def units[] = {
 	{ CAL_UNIT_ATM, "atm", CAL_Q_PRESSURE, 101325.0 },
 	{ CAL_UNIT_MH2O, "mH2O", CAL_Q_PRESSURE, 9806.65 },
 	{ CAL_UNIT_HPA, "hPa", CAL_Q_PRESSURE, 100.0 },
+	{ CAL_UNIT_A, "A", CAL_Q_CURRENT, 1.0 },
+	{ CAL_UNIT_MA, "mA", CAL_Q_CURRENT, 1e-3 },
 };
 
 static const struct unit_def *find(enum cal_unit u)

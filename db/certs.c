@@ -227,15 +227,35 @@ static bool normalise(char *dst, size_t size, const char *src)
 
 /* ---- issue ---------------------------------------------------------------- */
 
+const char *cal_cert_kind_name(enum cal_cert_kind k)
+{
+	switch (k) {
+	case CAL_CERT_VERIFICATION:
+		return "verification";
+	case CAL_CERT_CALIBRATION:
+		return "calibration";
+	case CAL_CERT_FAILURE:
+		return "failure";
+	}
+	return "?";
+}
+
 static const char *kind_text(enum cal_cert_kind k)
 {
-	return k == CAL_CERT_VERIFICATION ? "verification" : "failure";
+	switch (k) {
+	case CAL_CERT_VERIFICATION:
+		return "verification";
+	case CAL_CERT_CALIBRATION:
+		return "calibration";
+	default:
+		return "failure";
+	}
 }
 
 int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 			const char *verdict, const char *fail_reason, int64_t now_s)
 {
-	char pattern[128], status[16], number[sizeof(out->number)];
+	char pattern[128], status[16], activity[16], number[sizeof(out->number)];
 	struct cal_date issue, until;
 	sqlite3_stmt *st = NULL;
 	enum cal_cert_kind kind;
@@ -254,7 +274,6 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 		return cal_error_set(CAL_ERR_ARG, "run %lld: issue time %lld is out of range",
 				     (long long)run_id, (long long)now_s);
 	pass = strcmp(verdict, "PASS") == 0;
-	kind = pass ? CAL_CERT_VERIFICATION : CAL_CERT_FAILURE;
 	cal_date_from_unix(&issue, now_s);
 
 	rc = db_tx_begin(db, &own);
@@ -263,9 +282,10 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 	in_tx = true;
 
 	/* The run, its instrument and its interval. */
-	rc = db_prepare(&st, db,
-			"SELECT r.status, r.instrument_id, i.interval_months FROM runs r "
-			"JOIN instruments i ON i.id = r.instrument_id WHERE r.id = ?1");
+	rc = db_prepare(
+		&st, db,
+		"SELECT r.status, r.instrument_id, i.interval_months, r.activity FROM runs r "
+		"JOIN instruments i ON i.id = r.instrument_id WHERE r.id = ?1");
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -281,6 +301,7 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 	db_col_text(status, sizeof(status), st, 0);
 	db_col_text(out->instrument_id, sizeof(out->instrument_id), st, 1);
 	interval = sqlite3_column_int(st, 2);
+	db_col_text(activity, sizeof(activity), st, 3);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (strcmp(status, "running") != 0) {
@@ -323,12 +344,21 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 	if (rc)
 		goto out;
 
+	/*
+	 * A calibration is documented by a calibration certificate whatever
+	 * its conformity statement, and carries no validity date (ISO/IEC
+	 * 17025 §7.8.4.3: no interval unless agreed with the customer).
+	 */
+	if (strcmp(activity, "calibration") == 0)
+		kind = CAL_CERT_CALIBRATION;
+	else
+		kind = pass ? CAL_CERT_VERIFICATION : CAL_CERT_FAILURE;
 	out->kind = kind;
 	out->run_id = run_id;
 	db_strlcpy(out->number, sizeof(out->number), number);
 	cal_time_iso8601(out->issued_at, sizeof(out->issued_at), now_s);
 	cal_date_format(out->issue_date, sizeof(out->issue_date), &issue);
-	if (pass && interval > 0) {
+	if (kind == CAL_CERT_VERIFICATION && interval > 0) {
 		cal_date_add_months(&until, &issue, interval);
 		cal_date_format(out->valid_until, sizeof(out->valid_until), &until);
 	}
@@ -427,7 +457,9 @@ static int cert_get(struct cal_cert *out, struct cal_db *db, const char *number)
 	}
 	db_col_text(out->number, sizeof(out->number), st, 0);
 	db_col_text(kind, sizeof(kind), st, 1);
-	out->kind = strcmp(kind, "verification") == 0 ? CAL_CERT_VERIFICATION : CAL_CERT_FAILURE;
+	out->kind = strcmp(kind, "verification") == 0  ? CAL_CERT_VERIFICATION
+		    : strcmp(kind, "calibration") == 0 ? CAL_CERT_CALIBRATION
+						       : CAL_CERT_FAILURE;
 	out->run_id = sqlite3_column_int64(st, 2);
 	db_col_text(out->instrument_id, sizeof(out->instrument_id), st, 3);
 	db_col_text(out->issued_at, sizeof(out->issued_at), st, 4);

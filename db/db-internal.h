@@ -98,6 +98,18 @@ int db_tx_end(struct cal_db *db, bool own, int rc);
  */
 void *db_grow(void *arr, size_t *cap, size_t n, size_t elem);
 
+/* Fill one element from the current row of @st; CAL_OK or an error. */
+typedef int (*db_row_fn)(void *elem, sqlite3_stmt *st);
+
+/*
+ * Step the prepared and bound @st to its end, one zeroed element of @elem
+ * bytes per row filled by @fill, into a malloc'ed *out (NULL when no row)
+ * and its count *n. Finalizes @st in every case; @what names the list in
+ * messages. On error *out is NULL and *n 0.
+ */
+int db_collect(void **out, size_t *n, size_t elem, struct cal_db *db, sqlite3_stmt *st,
+	       db_row_fn fill, const char *what);
+
 /* Run status <-> the text stored in runs.status. */
 const char *db_status_text(enum cal_run_status s);
 int db_status_parse(enum cal_run_status *out, const char *s);

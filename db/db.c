@@ -164,6 +164,41 @@ int db_tx_end(struct cal_db *db, bool own, int rc)
 	return rc;
 }
 
+int db_collect(void **out, size_t *n, size_t elem, struct cal_db *db, sqlite3_stmt *st,
+	       db_row_fn fill, const char *what)
+{
+	char *arr = NULL, *p;
+	size_t cap = 0, cnt = 0;
+	int rc = CAL_OK, step;
+
+	*out = NULL;
+	*n = 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		p = db_grow(arr, &cap, cnt, elem);
+		if (!p) {
+			rc = CAL_ERR_NOMEM;
+			goto out;
+		}
+		arr = p;
+		memset(arr + cnt * elem, 0, elem);
+		rc = fill(arr + cnt * elem, st);
+		cnt++;
+		if (rc)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(db, what);
+out:
+	sqlite3_finalize(st);
+	if (rc) {
+		free(arr);
+		return rc;
+	}
+	*out = arr;
+	*n = cnt;
+	return CAL_OK;
+}
+
 void *db_grow(void *arr, size_t *cap, size_t n, size_t elem)
 {
 	size_t ncap;
@@ -366,9 +401,13 @@ static int check_triggers(struct cal_db *db)
 	int expected = 0;
 	int rc;
 
-	for (size_t i = 0; i < cal_db_n_migrations; i++)
+	/* A migration that rebuilds a table drops its triggers and creates them again. */
+	for (size_t i = 0; i < cal_db_n_migrations; i++) {
 		for (const char *p = cal_db_migrations[i]; (p = strstr(p, "CREATE TRIGGER ")); p++)
 			expected++;
+		for (const char *p = cal_db_migrations[i]; (p = strstr(p, "DROP TRIGGER ")); p++)
+			expected--;
+	}
 	rc = query_int(&have, db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'",
 		       "triggers");
 	if (rc)

@@ -25,7 +25,8 @@
 
 #define INSTRUMENT_COLS                                                                            \
 	"id, type, manufacturer, model, serial, owner, accuracy_class, unit, max, min, e, "        \
-	"d, interval_months, created_at"
+	"d, interval_months, created_at, kind, scale_lo, mpe_pct_reading, mpe_pct_span, "          \
+	"mpe_digits"
 
 static void instrument_from_row(struct cal_instrument *o, sqlite3_stmt *st)
 {
@@ -44,6 +45,22 @@ static void instrument_from_row(struct cal_instrument *o, sqlite3_stmt *st)
 	o->d = sqlite3_column_double(st, 11);
 	o->interval_months = sqlite3_column_int(st, 12);
 	db_col_text(o->created_at, sizeof(o->created_at), st, 13);
+	db_col_text(o->kind, sizeof(o->kind), st, 14);
+	o->scale_lo = sqlite3_column_double(st, 15);
+	o->mpe_pct_reading = sqlite3_column_double(st, 16);
+	o->mpe_pct_span = sqlite3_column_double(st, 17);
+	o->mpe_digits = sqlite3_column_double(st, 18);
+}
+
+static const char *const instrument_kinds[] = {
+	"", "nawi", "bourdon-gauge", "digital-gauge", "transmitter", NULL,
+};
+
+bool cal_instrument_is_pressure(const struct cal_instrument *in)
+{
+	return in &&
+	       (strcmp(in->kind, "bourdon-gauge") == 0 || strcmp(in->kind, "digital-gauge") == 0 ||
+		strcmp(in->kind, "transmitter") == 0);
 }
 
 static bool nonneg(double v)
@@ -69,6 +86,31 @@ static int instrument_check(const struct cal_instrument *in)
 	if (in->max > 0 && in->min > in->max)
 		return cal_error_set(CAL_ERR_ARG, "instrument '%.*s': Min %g is above Max %g", idn,
 				     in->id, in->min, in->max);
+	{
+		char kind[sizeof(in->kind)];
+		bool known = false;
+
+		db_strlcpy(kind, sizeof(kind), in->kind);
+		for (size_t i = 0; instrument_kinds[i]; i++)
+			known = known || strcmp(kind, instrument_kinds[i]) == 0;
+		if (!known)
+			return cal_error_set(CAL_ERR_ARG,
+					     "instrument '%.*s': kind '%s' is not nawi, "
+					     "bourdon-gauge, digital-gauge or transmitter",
+					     idn, in->id, kind);
+	}
+	if (!isfinite(in->scale_lo) || !nonneg(in->mpe_pct_reading) || !nonneg(in->mpe_pct_span) ||
+	    !nonneg(in->mpe_digits))
+		return cal_error_set(
+			CAL_ERR_ARG,
+			"instrument '%.*s': the lower scale value and MPE terms must be "
+			"numbers (terms >= 0)",
+			idn, in->id);
+	if (cal_instrument_is_pressure(in) && !(in->max > in->scale_lo))
+		return cal_error_set(CAL_ERR_ARG,
+				     "instrument '%.*s': the upper scale value %g is not above the "
+				     "lower %g",
+				     idn, in->id, in->max, in->scale_lo);
 	if (in->interval_months < 0 || in->interval_months > MAX_INTERVAL_MONTHS)
 		return cal_error_set(CAL_ERR_ARG,
 				     "instrument '%.*s': interval of %d months is not in 0..%d",
@@ -90,7 +132,8 @@ int cal_db_instrument_add(struct cal_db *db, const struct cal_instrument *in)
 	db_now_iso(now, sizeof(now));
 	rc = db_prepare(&st, db,
 			"INSERT INTO instruments(" INSTRUMENT_COLS ") "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+			"?16, ?17, ?18, ?19)");
 	if (rc)
 		goto out;
 	DB_BIND_FIELD(st, 1, in->id);
@@ -107,6 +150,11 @@ int cal_db_instrument_add(struct cal_db *db, const struct cal_instrument *in)
 	sqlite3_bind_double(st, 12, in->d);
 	sqlite3_bind_int(st, 13, in->interval_months);
 	db_bind_str(st, 14, now);
+	DB_BIND_FIELD(st, 15, in->kind);
+	sqlite3_bind_double(st, 16, in->scale_lo);
+	sqlite3_bind_double(st, 17, in->mpe_pct_reading);
+	sqlite3_bind_double(st, 18, in->mpe_pct_span);
+	sqlite3_bind_double(st, 19, in->mpe_digits);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_PRIMARYKEY)
 			rc = cal_error_set(CAL_ERR_STATE, "instrument '%.*s' already exists",
@@ -144,12 +192,16 @@ out:
 	return rc;
 }
 
+static int instrument_row(void *elem, sqlite3_stmt *st)
+{
+	instrument_from_row(elem, st);
+	return CAL_OK;
+}
+
 int cal_db_instrument_list(struct cal_instrument **out, size_t *n, struct cal_db *db)
 {
-	struct cal_instrument *arr = NULL, *p;
 	sqlite3_stmt *st = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc, step;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -159,30 +211,9 @@ int cal_db_instrument_list(struct cal_instrument **out, size_t *n, struct cal_db
 		return cal_error_set(CAL_ERR_ARG, "instrument list: bad arguments");
 	rc = db_prepare(&st, db, "SELECT " INSTRUMENT_COLS " FROM instruments ORDER BY id");
 	if (rc)
-		goto out;
-	for (;;) {
-		step = sqlite3_step(st);
-		if (step != SQLITE_ROW)
-			break;
-		p = db_grow(arr, &cap, cnt, sizeof(*arr));
-		if (!p) {
-			rc = CAL_ERR_NOMEM;
-			goto out;
-		}
-		arr = p;
-		instrument_from_row(&arr[cnt++], st);
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(db, "instrument list");
-out:
-	sqlite3_finalize(st);
-	if (rc) {
-		free(arr);
 		return rc;
-	}
-	*out = arr;
-	*n = cnt;
-	return CAL_OK;
+	return db_collect((void **)out, n, sizeof(**out), db, st, instrument_row,
+			  "instrument list");
 }
 
 /* ---- standards ------------------------------------------------------------ */

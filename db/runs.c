@@ -40,7 +40,8 @@
 #define RUN_COLS                                                                                   \
 	"id, instrument_id, procedure_id, procedure_title, method, procedure_sha256, "             \
 	"procedure_path, bench_path, device_id, mode, operator_name, status, verdict, "            \
-	"fail_reason, started_at, finished_at, pid, dut_model, dut_serial, status_reason"
+	"fail_reason, started_at, finished_at, pid, dut_model, dut_serial, status_reason, "        \
+	"activity, batch, dut_device_id"
 
 static int run_from_row(struct cal_run *o, sqlite3_stmt *st)
 {
@@ -64,7 +65,22 @@ static int run_from_row(struct cal_run *o, sqlite3_stmt *st)
 	db_col_text(o->dut_model, sizeof(o->dut_model), st, 17);
 	db_col_text(o->dut_serial, sizeof(o->dut_serial), st, 18);
 	db_col_text(o->status_reason, sizeof(o->status_reason), st, 19);
+	db_col_text(o->activity, sizeof(o->activity), st, 20);
+	o->batch = sqlite3_column_int64(st, 21);
+	db_col_text(o->dut_device_id, sizeof(o->dut_device_id), st, 22);
 	return db_status_parse(&o->status, (const char *)sqlite3_column_text(st, 11));
+}
+
+static int run_row(void *elem, sqlite3_stmt *st)
+{
+	return run_from_row(elem, st);
+}
+
+/* Every row of @st (RUN_COLS, bound) into a malloc'ed array; finalizes @st. */
+static int run_rows(struct cal_run **out, size_t *n, struct cal_db *db, sqlite3_stmt *st,
+		    const char *what)
+{
+	return db_collect((void **)out, n, sizeof(**out), db, st, run_row, what);
 }
 
 /* Status of run @run_id: CAL_ERR_NOTFOUND "no run N" when there is none. */
@@ -121,6 +137,7 @@ int cal_db_run_begin(int64_t *run_id, struct cal_db *db, const struct cal_run *i
 {
 	unsigned char hash[crypto_hash_sha256_BYTES];
 	char sha[65], mode[sizeof(in->mode)], instr[sizeof(in->instrument_id)], now[24];
+	char activity[sizeof(in->activity)];
 	sqlite3_stmt *st = NULL;
 	bool own = false, in_tx = false, found;
 	size_t given;
@@ -144,6 +161,16 @@ int cal_db_run_begin(int64_t *run_id, struct cal_db *db, const struct cal_run *i
 				     mode);
 	if (in->pid < 0)
 		return cal_error_set(CAL_ERR_ARG, "run: pid %d is negative", in->pid);
+	db_strlcpy(activity, sizeof(activity), in->activity);
+	if (!activity[0])
+		db_strlcpy(activity, sizeof(activity), "verification");
+	if (strcmp(activity, "verification") != 0 && strcmp(activity, "calibration") != 0)
+		return cal_error_set(CAL_ERR_ARG,
+				     "run: activity '%s' is not verification or calibration",
+				     activity);
+	if (in->batch < 0 && in->batch != CAL_RUN_BATCH_NEW)
+		return cal_error_set(CAL_ERR_ARG, "run: batch %lld is negative",
+				     (long long)in->batch);
 
 	/* The stored hash is always the hash of the stored text. */
 	crypto_hash_sha256(hash, (const unsigned char *)procedure_text, strlen(procedure_text));
@@ -171,9 +198,14 @@ int cal_db_run_begin(int64_t *run_id, struct cal_db *db, const struct cal_run *i
 		&st, db,
 		"INSERT INTO runs(instrument_id, procedure_id, procedure_title, method, "
 		"procedure_sha256, procedure_path, procedure_text, bench_path, device_id, "
-		"mode, operator_name, status, started_at, pid, dut_model, dut_serial) "
+		"mode, operator_name, status, started_at, pid, dut_model, dut_serial, activity, "
+		"batch, dut_device_id) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'running', ?12, ?13, "
-		"?14, ?15)");
+		"?14, ?15, ?16, "
+		/* a new batch is numbered by its first run: the id this row gets */
+		"CASE WHEN ?17 = -1 THEN max(coalesce((SELECT seq FROM sqlite_sequence "
+		"WHERE name = 'runs'), 0), coalesce((SELECT max(id) FROM runs), 0)) + 1 "
+		"ELSE ?17 END, ?18)");
 	if (rc)
 		goto out;
 	db_bind_str(st, 1, instr);
@@ -191,11 +223,25 @@ int cal_db_run_begin(int64_t *run_id, struct cal_db *db, const struct cal_run *i
 	sqlite3_bind_int(st, 13, in->pid);
 	DB_BIND_FIELD(st, 14, in->dut_model);
 	DB_BIND_FIELD(st, 15, in->dut_serial);
+	db_bind_str(st, 16, activity);
+	if (in->batch != 0)
+		sqlite3_bind_int64(st, 17, in->batch);
+	else
+		sqlite3_bind_null(st, 17);
+	DB_BIND_FIELD(st, 18, in->dut_device_id);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = db_fail(db, "run");
 		goto out;
 	}
 	*run_id = sqlite3_last_insert_rowid(db->h);
+	if (in->batch == CAL_RUN_BATCH_NEW) {
+		struct cal_run chk;
+
+		rc = cal_db_run_get(&chk, db, *run_id);
+		if (rc == CAL_OK && chk.batch != *run_id)
+			rc = cal_error_set(CAL_ERR_DB, "run %lld: its batch number came out %lld",
+					   (long long)*run_id, (long long)chk.batch);
+	}
 out:
 	sqlite3_finalize(st);
 	if (in_tx)
@@ -310,6 +356,24 @@ out:
 	if (in_tx)
 		rc = db_tx_end(db, own, rc);
 	return rc;
+}
+
+int cal_db_run_batch(struct cal_run **out, size_t *n, struct cal_db *db, int64_t batch)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (n)
+		*n = 0;
+	if (!out || !n || !db || batch <= 0)
+		return cal_error_set(CAL_ERR_ARG, "run batch: bad arguments");
+	rc = db_prepare(&st, db, "SELECT " RUN_COLS " FROM runs WHERE batch = ?1 ORDER BY id");
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, batch);
+	return run_rows(out, n, db, st, "run batch");
 }
 
 /*
@@ -445,11 +509,9 @@ out:
 
 int cal_db_run_list(struct cal_run **out, size_t *n, struct cal_db *db, const char *instrument_id)
 {
-	struct cal_run *arr = NULL, *p;
 	sqlite3_stmt *st = NULL;
-	size_t cap = 0, cnt = 0;
 	bool found;
-	int rc, step;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -469,33 +531,9 @@ int cal_db_run_list(struct cal_run **out, size_t *n, struct cal_db *db, const ch
 			"SELECT " RUN_COLS " FROM runs WHERE ?1 = '' OR instrument_id = ?1 "
 			"ORDER BY id DESC");
 	if (rc)
-		goto out;
-	db_bind_str(st, 1, instrument_id);
-	for (;;) {
-		step = sqlite3_step(st);
-		if (step != SQLITE_ROW)
-			break;
-		p = db_grow(arr, &cap, cnt, sizeof(*arr));
-		if (!p) {
-			rc = CAL_ERR_NOMEM;
-			goto out;
-		}
-		arr = p;
-		rc = run_from_row(&arr[cnt++], st);
-		if (rc)
-			goto out;
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(db, "run list");
-out:
-	sqlite3_finalize(st);
-	if (rc) {
-		free(arr);
 		return rc;
-	}
-	*out = arr;
-	*n = cnt;
-	return CAL_OK;
+	db_bind_str(st, 1, instrument_id);
+	return run_rows(out, n, db, st, "run list");
 }
 
 /* ---- readings ------------------------------------------------------------- */
@@ -565,6 +603,46 @@ out:
 	return rc;
 }
 
+static int reading_row(void *elem, sqlite3_stmt *st)
+{
+	struct cal_db_reading *o = elem;
+	char unit[16];
+
+	o->id = sqlite3_column_int64(st, 0);
+	o->point_seq = sqlite3_column_int(st, 1);
+	db_col_text(o->source, sizeof(o->source), st, 2);
+	db_col_text(o->rd.raw, sizeof(o->rd.raw), st, 3);
+	o->rd.value = db_col_real(st, 4);
+	db_col_text(unit, sizeof(unit), st, 5);
+	if (cal_unit_parse(&o->rd.unit, unit))
+		o->rd.unit = CAL_UNIT_NONE;
+	o->rd.value_si = db_col_real(st, 6);
+	o->rd.decimals = sqlite3_column_int(st, 7);
+	o->rd.flags = (unsigned)sqlite3_column_int(st, 9);
+	o->rd.t_mono_ms = sqlite3_column_int64(st, 10);
+	return CAL_OK;
+}
+
+int cal_db_reading_list(struct cal_db_reading **out, size_t *n, struct cal_db *db, int64_t run_id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (n)
+		*n = 0;
+	if (!out || !n || !db || run_id <= 0)
+		return cal_error_set(CAL_ERR_ARG, "reading list: bad arguments");
+	rc = db_prepare(&st, db,
+			"SELECT id, point_seq, source, raw, value, unit, value_si, decimals, "
+			"stable, flags, t_mono_ms FROM readings WHERE run_id = ?1 ORDER BY id");
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	return db_collect((void **)out, n, sizeof(**out), db, st, reading_row, "reading list");
+}
+
 int cal_db_reading_count(int *n, struct cal_db *db, int64_t run_id)
 {
 	enum cal_run_status status;
@@ -611,8 +689,10 @@ static int result_check(const struct cal_result *r)
 	if (r->decimals < 0 || r->decimals > MAX_DECIMALS)
 		return cal_error_set(CAL_ERR_ARG, "result %d: %d decimals is not in 0..%d", r->seq,
 				     r->decimals, MAX_DECIMALS);
-	if (r->reading_id < 0)
+	if (r->reading_id < 0 || r->ref_reading_id < 0)
 		return cal_error_set(CAL_ERR_ARG, "result %d: reading id is negative", r->seq);
+	if (r->k > 0 && !(isfinite(r->u) && r->u >= 0))
+		return cal_error_set(CAL_ERR_ARG, "result %d: U must be a number >= 0", r->seq);
 	return CAL_OK;
 }
 
@@ -633,8 +713,9 @@ int cal_db_result_add(struct cal_db *db, int64_t run_id, const struct cal_result
 	rc = db_prepare(
 		&st, db,
 		"INSERT INTO results(run_id, seq, test, label, unit, load, ref, indication, "
-		"decimals, error, mpe, verdict, weights, reading_id) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+		"decimals, error, mpe, verdict, weights, reading_id, u, k, nu_eff, ref_reading_id) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17, ?18)");
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -654,6 +735,14 @@ int cal_db_result_add(struct cal_db *db, int64_t run_id, const struct cal_result
 		sqlite3_bind_int64(st, 14, r->reading_id);
 	else
 		sqlite3_bind_null(st, 14);
+	/* U only for calibrations (k > 0); +inf degrees of freedom are stored as NULL. */
+	if (r->k > 0) {
+		sqlite3_bind_double(st, 15, r->u);
+		sqlite3_bind_double(st, 16, r->k);
+		db_bind_real(st, 17, isfinite(r->nu_eff) ? r->nu_eff : NAN);
+	}
+	if (r->ref_reading_id > 0)
+		sqlite3_bind_int64(st, 18, r->ref_reading_id);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE) {
 			rc = cal_error_set(CAL_ERR_STATE,
@@ -691,7 +780,8 @@ int cal_db_result_list(struct cal_result **out, size_t *n, struct cal_db *db, in
 	rc = db_prepare(
 		&st, db,
 		"SELECT seq, test, label, unit, load, ref, indication, decimals, error, mpe, "
-		"verdict, weights, reading_id FROM results WHERE run_id = ?1 ORDER BY seq");
+		"verdict, weights, reading_id, u, k, nu_eff, ref_reading_id FROM results "
+		"WHERE run_id = ?1 ORDER BY seq");
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -720,6 +810,12 @@ int cal_db_result_list(struct cal_result **out, size_t *n, struct cal_db *db, in
 		db_col_text(o->verdict, sizeof(o->verdict), st, 10);
 		db_col_text(o->weights, sizeof(o->weights), st, 11);
 		o->reading_id = sqlite3_column_int64(st, 12);
+		o->u = db_col_real(st, 13);
+		o->k = db_col_real(st, 14);
+		o->nu_eff = db_col_real(st, 15);
+		if (isnan(o->nu_eff) && o->k > 0)
+			o->nu_eff = INFINITY;
+		o->ref_reading_id = sqlite3_column_int64(st, 16);
 	}
 	if (step != SQLITE_DONE)
 		rc = db_fail(db, "result list");

@@ -331,9 +331,196 @@ static const char schema_v2[] =
 	"CREATE TRIGGER run_events_no_delete BEFORE DELETE ON run_events\n"
 	"BEGIN SELECT RAISE(ABORT, 'run events are immutable'); END;\n";
 
+/*
+ * Version 3: the pressure bench (issue 3).
+ *
+ * Instruments: a gauge's scale can start below zero (compound gauges,
+ * -1..+5 bar), so the lower scale value is its own column (min keeps its
+ * R 76 meaning, >= 0); a digital gauge's MPE is a·|p| + b·span + n digits
+ * (mpe_pct_reading = a, mpe_pct_span = b in %, mpe_digits = n); kind says
+ * which rule applies ('' for the instruments of v1/v2, 'nawi',
+ * 'bourdon-gauge', 'digital-gauge', 'transmitter').
+ */
+static const char schema_v3[] =
+	"ALTER TABLE instruments ADD COLUMN kind TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE instruments ADD COLUMN scale_lo REAL NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE instruments ADD COLUMN mpe_pct_reading REAL NOT NULL DEFAULT 0\n"
+	"  CHECK (mpe_pct_reading >= 0);\n"
+	"ALTER TABLE instruments ADD COLUMN mpe_pct_span REAL NOT NULL DEFAULT 0\n"
+	"  CHECK (mpe_pct_span >= 0);\n"
+	"ALTER TABLE instruments ADD COLUMN mpe_digits REAL NOT NULL DEFAULT 0\n"
+	"  CHECK (mpe_digits >= 0);\n"
+	/*
+	 * Pressure references (controllers, digital standards). Their values
+	 * are in their own unit: range lo..hi and U = u_abs + u_rel·|p|
+	 * (expanded, coverage factor k), as their calibration certificate
+	 * states it. Ids are shared with the weights: one name, one standard.
+	 */
+	"CREATE TABLE pressure_standards (\n"
+	"  id           TEXT PRIMARY KEY NOT NULL CHECK (length(id) > 0),\n"
+	"  manufacturer TEXT NOT NULL DEFAULT '',\n"
+	"  model        TEXT NOT NULL DEFAULT '',\n"
+	"  serial       TEXT NOT NULL DEFAULT '',\n"
+	"  unit         TEXT NOT NULL CHECK (length(unit) > 0),\n"
+	"  range_lo     REAL NOT NULL,\n"
+	"  range_hi     REAL NOT NULL,\n"
+	"  u_abs        REAL NOT NULL DEFAULT 0 CHECK (u_abs >= 0),\n"
+	"  u_rel        REAL NOT NULL DEFAULT 0 CHECK (u_rel >= 0),\n" /* fraction of |p| */
+	"  k            REAL NOT NULL DEFAULT 2 CHECK (k > 0),\n"
+	"  cert_no      TEXT NOT NULL DEFAULT '',\n"
+	"  due_date     TEXT NOT NULL DEFAULT '',\n"
+	"  description  TEXT NOT NULL DEFAULT '',\n"
+	"  created_at   TEXT NOT NULL,\n"
+	"  CHECK (range_hi > range_lo),\n"
+	"  CHECK (u_abs > 0 OR u_rel > 0)\n"
+	") STRICT;\n"
+	"CREATE TRIGGER pressure_standards_id_free BEFORE INSERT ON pressure_standards\n"
+	"WHEN EXISTS (SELECT 1 FROM standards s WHERE s.id = NEW.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'standards: the id is taken by a weight'); END;\n"
+	"CREATE TRIGGER standards_id_free BEFORE INSERT ON standards\n"
+	"WHEN EXISTS (SELECT 1 FROM pressure_standards s WHERE s.id = NEW.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'standards: the id is taken by a pressure standard'); END;\n"
+	/* The pressure reference of a run, as it was when used (documents show it). */
+	"CREATE TABLE run_pressure_standards (\n"
+	"  run_id       INTEGER NOT NULL REFERENCES runs(id),\n"
+	"  standard_id  TEXT NOT NULL REFERENCES pressure_standards(id),\n"
+	"  manufacturer TEXT NOT NULL, model TEXT NOT NULL, serial TEXT NOT NULL,\n"
+	"  unit TEXT NOT NULL, range_lo REAL NOT NULL, range_hi REAL NOT NULL,\n"
+	"  u_abs REAL NOT NULL, u_rel REAL NOT NULL, k REAL NOT NULL,\n"
+	"  cert_no TEXT NOT NULL, due_date TEXT NOT NULL, description TEXT NOT NULL,\n"
+	"  PRIMARY KEY (run_id, standard_id)\n"
+	") STRICT;\n"
+	"CREATE TRIGGER run_pressure_standards_no_update BEFORE UPDATE ON run_pressure_standards\n"
+	"BEGIN SELECT RAISE(ABORT, 'run_pressure_standards are immutable'); END;\n"
+	"CREATE TRIGGER run_pressure_standards_no_delete BEFORE DELETE ON run_pressure_standards\n"
+	"BEGIN SELECT RAISE(ABORT, 'run_pressure_standards are immutable'); END;\n"
+	"CREATE TRIGGER run_pressure_standards_closed_run BEFORE INSERT ON run_pressure_standards\n"
+	"WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IN ('completed', 'aborted')\n"
+	"BEGIN SELECT RAISE(ABORT, 'standards cannot be added: a completed or aborted run is "
+	"immutable'); END;\n"
+	"CREATE TRIGGER pressure_standards_no_delete_used BEFORE DELETE ON pressure_standards\n"
+	"WHEN EXISTS (SELECT 1 FROM run_pressure_standards r WHERE r.standard_id = OLD.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'standards: a standard used by a run cannot be deleted'); "
+	"END;\n"
+	/*
+	 * Runs: verification (legal, pass/fail against the MPE) or calibration
+	 * (errors with uncertainty, a conformity statement by the procedure's
+	 * decision rule). Gauges verified together on one manifold share a
+	 * batch: the id of the batch's first run (NULL when alone); each keeps
+	 * its own run, verdict and document. dut_device_id: the bench
+	 * instrument the gauge itself was read through ('' = typed).
+	 */
+	"ALTER TABLE runs ADD COLUMN activity TEXT NOT NULL DEFAULT 'verification'\n"
+	"  CHECK (activity IN ('verification', 'calibration'));\n"
+	"ALTER TABLE runs ADD COLUMN batch INTEGER;\n"
+	"ALTER TABLE runs ADD COLUMN dut_device_id TEXT NOT NULL DEFAULT '';\n"
+	"CREATE INDEX runs_batch ON runs(batch);\n"
+	"CREATE TRIGGER runs_identity_v3 BEFORE UPDATE ON runs\n"
+	"WHEN NEW.activity IS NOT OLD.activity OR NEW.batch IS NOT OLD.batch\n"
+	" OR NEW.dut_device_id IS NOT OLD.dut_device_id\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs are immutable in activity and batch'); END;\n"
+	/*
+	 * Results of calibrations: the expanded uncertainty U (the results'
+	 * unit), its coverage factor and effective degrees of freedom (NULL
+	 * for verifications: uncertainty is not subtracted there), and the
+	 * reference reading the point was judged against.
+	 */
+	"ALTER TABLE results ADD COLUMN u REAL;\n"
+	"ALTER TABLE results ADD COLUMN k REAL;\n"
+	"ALTER TABLE results ADD COLUMN nu_eff REAL;\n"
+	"ALTER TABLE results ADD COLUMN ref_reading_id INTEGER REFERENCES readings(id);\n"
+	/*
+	 * The evidence that a controlled reference had settled when its
+	 * reading was taken: the rule in words, how long it held, the rate,
+	 * and the samples of the accepting window as JSON
+	 * [[t_mono_ms, value_si, stable], ...]. One row per reference reading.
+	 */
+	"CREATE TABLE settle_evidence (\n"
+	"  reading_id  INTEGER PRIMARY KEY REFERENCES readings(id),\n"
+	"  run_id      INTEGER NOT NULL REFERENCES runs(id),\n"
+	"  setpoint_si REAL NOT NULL,\n"
+	"  rule        TEXT NOT NULL CHECK (length(rule) > 0),\n"
+	"  held_ms     INTEGER NOT NULL CHECK (held_ms >= 0),\n"
+	"  rate_si     REAL,\n"
+	"  polls       INTEGER NOT NULL CHECK (polls >= 1),\n"
+	"  samples     TEXT NOT NULL\n"
+	") STRICT;\n"
+	"CREATE INDEX settle_evidence_run ON settle_evidence(run_id);\n"
+	"CREATE TRIGGER settle_evidence_no_update BEFORE UPDATE ON settle_evidence\n"
+	"BEGIN SELECT RAISE(ABORT, 'settle evidence is immutable'); END;\n"
+	"CREATE TRIGGER settle_evidence_no_delete BEFORE DELETE ON settle_evidence\n"
+	"BEGIN SELECT RAISE(ABORT, 'settle evidence is immutable'); END;\n"
+	"CREATE TRIGGER settle_evidence_same_run BEFORE INSERT ON settle_evidence\n"
+	"WHEN (SELECT run_id FROM readings WHERE id = NEW.reading_id) IS NOT NEW.run_id\n"
+	" OR (SELECT status FROM runs WHERE id = NEW.run_id) IN ('completed', 'aborted')\n"
+	"BEGIN SELECT RAISE(ABORT, 'settle evidence: the reading belongs to another run or "
+	"the run is closed'); END;\n"
+	/*
+	 * Certificates gain the kind 'calibration' (a calibration certificate,
+	 * issued for a calibration run whatever its conformity statement).
+	 * SQLite cannot change a CHECK in place: the table is rebuilt
+	 * (foreign keys are off while migrating), and the triggers that name
+	 * it are dropped first and created again.
+	 */
+	"DROP TRIGGER certificates_no_update;\n"
+	"DROP TRIGGER certificates_no_delete;\n"
+	"DROP TRIGGER certificates_issue;\n"
+	"DROP TRIGGER runs_complete_needs_document;\n"
+	"DROP TRIGGER runs_issued_stays;\n"
+	"DROP TRIGGER instruments_documented;\n"
+	"CREATE TABLE certificates_v3 (\n"
+	"  number        TEXT PRIMARY KEY NOT NULL CHECK (length(number) > 0),\n"
+	"  kind          TEXT NOT NULL\n"
+	"                CHECK (kind IN ('verification', 'failure', 'calibration')),\n"
+	"  run_id        INTEGER NOT NULL UNIQUE REFERENCES runs(id),\n"
+	"  instrument_id TEXT NOT NULL REFERENCES instruments(id),\n"
+	"  issued_at     TEXT NOT NULL,\n"
+	"  issue_date    TEXT NOT NULL CHECK (length(issue_date) = 10),\n"
+	"  valid_until   TEXT NOT NULL DEFAULT '',\n"
+	"  year          INTEGER NOT NULL,\n"
+	"  seq           INTEGER NOT NULL CHECK (seq >= 1),\n"
+	"  lab_name      TEXT NOT NULL DEFAULT '',\n"
+	"  lab_address   TEXT NOT NULL DEFAULT '',\n"
+	"  UNIQUE (year, seq),\n"
+	"  CHECK (kind = 'verification' OR valid_until = '')\n"
+	") STRICT;\n"
+	"INSERT INTO certificates_v3 SELECT number, kind, run_id, instrument_id, issued_at,\n"
+	"  issue_date, valid_until, year, seq, lab_name, lab_address FROM certificates;\n"
+	"DROP TABLE certificates;\n"
+	"ALTER TABLE certificates_v3 RENAME TO certificates;\n"
+	"CREATE INDEX certificates_instrument ON certificates(instrument_id);\n"
+	"CREATE TRIGGER certificates_no_update BEFORE UPDATE ON certificates\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificates are immutable'); END;\n"
+	"CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificates are immutable'); END;\n"
+	"CREATE TRIGGER certificates_issue BEFORE INSERT ON certificates\n"
+	"WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'\n"
+	" OR (SELECT instrument_id FROM runs WHERE id = NEW.run_id) IS NOT NEW.instrument_id\n"
+	" OR ((SELECT activity FROM runs WHERE id = NEW.run_id) = 'calibration')\n"
+	"    IS NOT (NEW.kind = 'calibration')\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificates are issued only when a running run of the "
+	"instrument completes, a calibration certificate for a calibration'); END;\n"
+	"CREATE TRIGGER runs_complete_needs_document BEFORE UPDATE OF status ON runs\n"
+	"WHEN NEW.status = 'completed' AND NOT EXISTS (\n"
+	"  SELECT 1 FROM certificates c WHERE c.run_id = NEW.id\n"
+	"   AND c.kind = CASE WHEN NEW.activity = 'calibration' THEN 'calibration'\n"
+	"                WHEN NEW.verdict = 'PASS' THEN 'verification' ELSE 'failure' END)\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs: a completed run needs the document of its verdict'); "
+	"END;\n"
+	"CREATE TRIGGER runs_issued_stays BEFORE UPDATE OF status ON runs\n"
+	"WHEN NEW.status IN ('running', 'interrupted', 'aborted')\n"
+	" AND EXISTS (SELECT 1 FROM certificates c WHERE c.run_id = NEW.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs: a run with an issued document can only be completed'); "
+	"END;\n"
+	"CREATE TRIGGER instruments_documented BEFORE UPDATE ON instruments\n"
+	"WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.instrument_id = OLD.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'instruments: the register data of an instrument with issued "
+	"documents cannot change'); END;\n";
+
 const char *const cal_db_migrations[] = {
 	schema_v1, /* 0 -> 1 */
 	schema_v2, /* 1 -> 2 */
+	schema_v3, /* 2 -> 3 */
 };
 
 const size_t cal_db_n_migrations = ARRAY_SIZE(cal_db_migrations);

@@ -2,6 +2,7 @@
  * Documents: calbench cert show (the certificate or failure record as
  * issued) and calbench verify (what an inspector gets for a number).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,20 @@
 
 static const char *kind_title(enum cal_cert_kind k)
 {
-	return k == CAL_CERT_VERIFICATION
-		       ? "VERIFICATION CERTIFICATE (Giấy chứng nhận kiểm định)"
-		       : "VERIFICATION FAILURE RECORD (Biên bản kiểm định: không đạt)";
+	switch (k) {
+	case CAL_CERT_VERIFICATION:
+		return "VERIFICATION CERTIFICATE (Giấy chứng nhận kiểm định)";
+	case CAL_CERT_CALIBRATION:
+		return "CALIBRATION CERTIFICATE (Giấy chứng nhận hiệu chuẩn)";
+	default:
+		return "VERIFICATION FAILURE RECORD (Biên bản kiểm định: không đạt)";
+	}
+}
+
+/* The document kind as JSON and the inspector's lookup name it. */
+static const char *kind_json(enum cal_cert_kind k)
+{
+	return k == CAL_CERT_FAILURE ? "failure-record" : cal_cert_kind_name(k);
 }
 
 static void json_field(const char *key, const char *v, bool comma)
@@ -32,7 +44,8 @@ static void json_num(const char *key, double v, int decimals)
 }
 
 static void print_json(const struct cal_verify *v, const struct cal_result *r, size_t n,
-		       const struct cal_standard *s, size_t ns, const char *rule)
+		       const struct cal_standard *s, size_t ns, const char *rule,
+		       const struct cal_pstandard *ps, size_t nps)
 {
 	const struct cal_cert *c = &v->cert;
 	const struct cal_instrument *in = &v->instrument;
@@ -42,8 +55,7 @@ static void print_json(const struct cal_verify *v, const struct cal_result *r, s
 	json_field("number", c->number, false);
 	json_field("laboratory", c->lab_name, true);
 	json_field("laboratory_address", c->lab_address, true);
-	json_field("kind", c->kind == CAL_CERT_VERIFICATION ? "verification" : "failure-record",
-		   true);
+	json_field("kind", kind_json(c->kind), true);
 	json_field("status", cal_verify_status_name(v->status), true);
 	json_field("issued_at", c->issued_at, true);
 	json_field("issue_date", c->issue_date, true);
@@ -53,10 +65,7 @@ static void print_json(const struct cal_verify *v, const struct cal_result *r, s
 	json_field("revoke_reason", c->revoke_reason, true);
 	json_field("superseded_by", v->superseded_by.number, true);
 	json_field("superseded_by_kind",
-		   !v->superseded_by.number[0]			    ? ""
-		   : v->superseded_by.kind == CAL_CERT_VERIFICATION ? "verification"
-								    : "failure-record",
-		   true);
+		   v->superseded_by.number[0] ? kind_json(v->superseded_by.kind) : "", true);
 	fputs(", \"instrument\": {", stdout);
 	json_field("id", in->id, false);
 	json_field("type", in->type, true);
@@ -70,7 +79,11 @@ static void print_json(const struct cal_verify *v, const struct cal_result *r, s
 	json_num("min", in->min, -1);
 	json_num("e", in->e, -1);
 	json_num("d", in->d, -1);
+	json_field("kind", in->kind, true);
+	json_num("scale_lo", in->scale_lo, -1);
 	fputs("}, \"run\": {", stdout);
+	json_field("activity", run->activity[0] ? run->activity : "verification", false);
+	printf(", ");
 	printf("\"id\": %lld", (long long)run->id);
 	json_field("procedure", run->procedure_id, true);
 	json_field("procedure_title", run->procedure_title, true);
@@ -101,6 +114,23 @@ static void print_json(const struct cal_verify *v, const struct cal_result *r, s
 			json_field("due", s[i].due_date, true);
 			fputs("}", stdout);
 		}
+		fputs("], \"pressure_standards\": [", stdout);
+		for (size_t i = 0; i < nps; i++) {
+			fputs(i ? ", {" : "{", stdout);
+			json_field("id", ps[i].id, false);
+			json_field("manufacturer", ps[i].manufacturer, true);
+			json_field("model", ps[i].model, true);
+			json_field("serial", ps[i].serial, true);
+			json_field("unit", ps[i].unit, true);
+			json_num("range_lo", ps[i].range_lo, -1);
+			json_num("range_hi", ps[i].range_hi, -1);
+			json_num("u_abs", ps[i].u_abs, -1);
+			json_num("u_rel", ps[i].u_rel, -1);
+			json_num("k", ps[i].k, -1);
+			json_field("cert", ps[i].cert_no, true);
+			json_field("due", ps[i].due_date, true);
+			fputs("}", stdout);
+		}
 		fputs("], \"results\": [", stdout);
 		for (size_t i = 0; i < n; i++) {
 			printf("%s{\"seq\": %d", i ? ", " : "", r[i].seq);
@@ -113,6 +143,12 @@ static void print_json(const struct cal_verify *v, const struct cal_result *r, s
 			json_num("error", r[i].error,
 				 r[i].decimals + (r[i].reading_id ? CAL_ERROR_EXTRA_DECIMALS : 0));
 			json_num("mpe", r[i].mpe, -1);
+			if (r[i].k > 0) {
+				json_num("U", r[i].u, -1);
+				json_num("k", r[i].k, -1);
+				json_num("nu_eff", isinf(r[i].nu_eff) ? NAN : r[i].nu_eff,
+					 -1); /* null: infinite */
+			}
 			json_field("weights", r[i].weights, true);
 			json_field("verdict", r[i].verdict, true);
 			fputs("}", stdout);
@@ -171,7 +207,19 @@ static void decision_rule(char *buf, size_t size, char *limits, size_t lsize, st
 
 		snprintf(buf, size, "%s", p->decision_rule);
 		/* what the procedure file set: an edited file shows here, not only in its hash */
-		if (cal_procedure_mpe_factor(&f, p, mode) == CAL_OK) {
+		if (p->pressure) {
+			cal_num_format_sig(rb, sizeof(rb), p->pr.adequacy_ratio, 4);
+			snprintf(limits, lsize, "MPE %s; %s",
+				 p->pr.mpe_rule == CAL_PMPE_EN837 ? "= class % of span (EN 837-1 "
+								    "Table 11)"
+				 : p->pr.mpe_rule == CAL_PMPE_DIGITAL
+					 ? "= a % of |p| + b % of span + n digits"
+					 : "= accuracy % of the 16 mA span",
+				 p->pr.adequacy_ratio > 0 ? "reference U <= " : "U per point, GUM");
+			if (p->pr.adequacy_ratio > 0)
+				snprintf(limits + strlen(limits), lsize - strlen(limits),
+					 "%s x MPE at every point", rb);
+		} else if (cal_procedure_mpe_factor(&f, p, mode) == CAL_OK) {
 			cal_num_format_sig(fb, sizeof(fb), f, 6);
 			cal_num_format_sig(rb, sizeof(rb), p->adequacy_ratio, 4);
 			snprintf(limits, lsize,
@@ -191,7 +239,8 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 	struct cal_verify v;
 	struct cal_result *r = NULL;
 	struct cal_standard *s = NULL;
-	size_t n = 0, ns = 0;
+	struct cal_pstandard *ps = NULL;
+	size_t n = 0, ns = 0, nps = 0;
 	const struct cal_instrument *in = &v.instrument;
 	int err;
 
@@ -203,13 +252,16 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 		err = cal_db_result_list(&r, &n, db, v.cert.run_id);
 	if (!err)
 		err = cal_db_run_standards(&s, &ns, db, v.cert.run_id);
+	if (!err)
+		err = cal_db_run_pstandards(&ps, &nps, db, v.cert.run_id);
 	if (err) {
 		free(r);
+		free(s);
 		return cli_fail(err, NULL);
 	}
 	decision_rule(rule, sizeof(rule), limits, sizeof(limits), db, v.cert.run_id, v.run.mode);
 	if (json) {
-		print_json(&v, r, n, s, ns, rule);
+		print_json(&v, r, n, s, ns, rule, ps, nps);
 		goto out;
 	}
 	if (v.cert.lab_name[0])
@@ -221,9 +273,15 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 	printf("%s\nNo. %s\n\n", kind_title(v.cert.kind), v.cert.number);
 	printf("Instrument      %s %s, model %s, serial %s (register id %s)\n", in->manufacturer,
 	       in->type, in->model, in->serial, in->id);
-	printf("                accuracy class %s, Max %g %s, Min %g %s, e = %g %s, d = %g %s\n",
-	       in->accuracy_class, in->max, in->unit, in->min, in->unit, in->e, in->unit, in->d,
-	       in->unit);
+	if (cal_instrument_is_pressure(in))
+		printf("                %s, class %s, scale %g..%g %s, resolution %g %s\n",
+		       in->kind, in->accuracy_class[0] ? in->accuracy_class : "-", in->scale_lo,
+		       in->max, in->unit, in->d, in->unit);
+	else
+		printf("                accuracy class %s, Max %g %s, Min %g %s, e = %g %s, d = %g "
+		       "%s\n",
+		       in->accuracy_class, in->max, in->unit, in->min, in->unit, in->e, in->unit,
+		       in->d, in->unit);
 	printf("Owner           %s\n", in->owner);
 	printf("Method          %s\n", v.run.method);
 	printf("                %s: procedure %s, SHA-256 %s\n", v.run.procedure_title,
@@ -231,7 +289,11 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 	printf("Decision rule   %s\n", rule);
 	if (limits[0])
 		printf("Limits          %s\n", limits);
-	printf("Mode            %s verification\n", v.run.mode);
+	if (strcmp(v.run.activity, "calibration") == 0)
+		printf("Activity        calibration (at the customer's request, mode %s)\n",
+		       v.run.mode);
+	else
+		printf("Mode            %s verification\n", v.run.mode);
 	printf("Performed       %s to %s by %s\n", v.run.started_at, v.run.finished_at,
 	       v.run.operator_name[0] ? v.run.operator_name : "-");
 	print_interruptions(db, v.cert.run_id);
@@ -252,7 +314,20 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 		       i ? "\n                " : "", s[i].id, nom, s[i].weight_class, cor, u, k,
 		       s[i].cert_no[0] ? s[i].cert_no : "-", s[i].due_date);
 	}
-	printf("%s\n\n", ns ? "" : "none");
+	for (size_t i = 0; i < nps; i++) {
+		char u[48], ur[48], k[16];
+
+		cal_num_format_sig(u, sizeof(u), ps[i].u_abs, 6);
+		cal_num_format_sig(ur, sizeof(ur), ps[i].u_rel * 100, 6);
+		cal_num_format_sig(k, sizeof(k), ps[i].k, 4);
+		printf("%s%s (%s %s, serial %s, %g..%g %s, U = %s %s + %s %% of |p| (k = %s), "
+		       "cert. %s, due %s)",
+		       i || ns ? "\n                " : "", ps[i].id, ps[i].manufacturer,
+		       ps[i].model, ps[i].serial[0] ? ps[i].serial : "-", ps[i].range_lo,
+		       ps[i].range_hi, ps[i].unit, u, ps[i].unit, ur, k,
+		       ps[i].cert_no[0] ? ps[i].cert_no : "-", ps[i].due_date);
+	}
+	printf("%s\n\n", ns || nps ? "" : "none");
 	cli_print_results(cli, r, n);
 	printf("\nResult          %s%s%s\n", v.run.verdict, v.run.fail_reason[0] ? ": " : "",
 	       v.run.fail_reason);
@@ -265,6 +340,7 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 out:
 	free(r);
 	free(s);
+	free(ps);
 	return CLI_OK;
 }
 
@@ -326,7 +402,7 @@ void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *n
 			fputs(", \"status\": \"unknown\"}\n", stdout);
 			return;
 		}
-		print_json(v, NULL, 0, NULL, 0, NULL);
+		print_json(v, NULL, 0, NULL, 0, NULL, NULL, 0);
 		return;
 	}
 	if (v->status == CAL_VERIFY_UNKNOWN) {

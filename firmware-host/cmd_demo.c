@@ -1,13 +1,15 @@
 /*
- * calbench demo: the whole mass workflow on simulated instruments.
+ * calbench demo: the mass and pressure workflows on simulated instruments.
  *
  * Two simulated MT-SICS balances on pseudo-terminals stand in for the
  * instruments under test; the demo plays the technician (it puts the loads
  * on the simulated pans). The first balance is within its MPE and gets a
  * verification certificate; the second has an error profile beyond the MPE
  * and gets a failure record. Both numbers are then verified as an inspector
- * would. Everything goes through the same driver, engine and database as a
- * real run.
+ * would. Then three pressure gauges on one manifold are verified against a
+ * simulated PACE controller (demo_pressure.c), one of which fails.
+ * Everything goes through the same driver, engine and database as a real
+ * run.
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,6 +24,7 @@
 #include "cal/procedure.h"
 #include "cal/sim_balance.h"
 #include "cli.h"
+#include "demo.h"
 
 #define DEMO_DB "calbench-demo.db"
 
@@ -202,7 +205,7 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 	struct cal_procedure *proc = NULL;
 	struct cal_db *db = NULL;
 	struct cal_date today;
-	char numbers[2][64], proc_path[PATH_MAX], db_abs[PATH_MAX];
+	char numbers[5][64], proc_path[PATH_MAX], db_abs[PATH_MAX];
 	int64_t t0 = cal_mono_ms();
 	int npos, rc, err;
 
@@ -224,8 +227,9 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 	rc = cli_open_db(&db, cli, true);
 	if (rc)
 		goto out;
-	printf("calbench demo: verification of two balances per OIML R 76-1 on simulated "
-	       "instruments\nprocedure %s\n  SHA-256 %s\n",
+	printf("calbench demo: verification of two balances per OIML R 76-1 and of three "
+	       "pressure gauges per EN 837-1 on simulated instruments\n"
+	       "procedure %s\n  SHA-256 %s\n",
 	       proc_path, proc->sha256);
 	cal_date_from_unix(&today, cal_clock_system()->wall_s(NULL));
 	err = register_demo(db, &today);
@@ -237,12 +241,14 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 	if (!err)
 		err = demo_run(cli, db, proc, 2, "0:0,2500:0,15000:15,30000:30", numbers[1],
 			       sizeof(numbers[1]));
+	if (!err)
+		err = demo_pressure(cli, db, &today, numbers + 2, 3);
 	if (err) {
 		rc = cli_fail(err, "demo");
 		goto out;
 	}
-	printf("\n== An inspector verifies the two numbers (calbench verify NUMBER)\n");
-	for (int i = 0; i < 2; i++) {
+	printf("\n== An inspector verifies the numbers (calbench verify NUMBER)\n");
+	for (int i = 0; i < 5; i++) {
 		struct cal_verify v;
 
 		err = cal_db_verify(&v, db, numbers[i], &today);
@@ -259,8 +265,9 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 	printf("\nDemo finished in %.1f s. Database: %s\n", (cal_mono_ms() - t0) / 1000.0, db_abs);
 	printf("Try: calbench --db %s instrument show DEMO-BAL-1\n"
 	       "     calbench --db %s cert show %s\n"
-	       "     calbench --db %s verify %s --json\n",
-	       db_abs, db_abs, numbers[0], db_abs, numbers[1]);
+	       "     calbench --db %s verify %s --json\n"
+	       "     calbench --db %s cert show %s   (a pressure gauge that failed)\n",
+	       db_abs, db_abs, numbers[0], db_abs, numbers[1], db_abs, numbers[4]);
 	rc = CLI_OK;
 out:
 	cal_db_close(db);

@@ -21,7 +21,7 @@
 #include "cli.h"
 #include "yamlx.h"
 
-#define MAX_FIELDS 16
+#define MAX_FIELDS 24
 
 struct field {
 	const char *name;
@@ -86,6 +86,18 @@ static int get_str(char *out, size_t size, struct fields *fs, const char *name, 
 	return CAL_OK;
 }
 
+static const char *quantity_name(enum cal_quantity q)
+{
+	switch (q) {
+	case CAL_Q_MASS:
+		return "mass";
+	case CAL_Q_PRESSURE:
+		return "pressure";
+	default:
+		return "that quantity";
+	}
+}
+
 /* Drop the binary noise of a unit conversion (0.12 g -> 0.00012 kg exactly as typed). */
 /*
  * A quantity: a number with an optional unit symbol ("30", "30 kg", "0.1mg").
@@ -122,7 +134,7 @@ static int get_qty(double *out, struct fields *fs, const char *name, enum cal_un
 			return field_err(fs, f, "'%s': unknown unit '%s'", f->value, sym);
 		if (cal_unit_quantity(u) != cal_unit_quantity(unit))
 			return field_err(fs, f, "'%s': '%s' is not a unit of %s", f->value, sym,
-					 "mass");
+					 quantity_name(cal_unit_quantity(unit)));
 	} else if (need_unit) {
 		return field_err(fs, f, "'%s': give the unit, e.g. %s kg or %s mg", f->value, num,
 				 num);
@@ -155,6 +167,69 @@ static int get_int(int *out, struct fields *fs, const char *name, int lo, int hi
 	if (cal_num_parse_str(&v, NULL, f->value) || v != floor(v) || v < lo || v > hi)
 		return field_err(fs, f, "'%s' is not a whole number in %d..%d", f->value, lo, hi);
 	*out = (int)v;
+	return CAL_OK;
+}
+
+/* A percentage, "0.05" or "0.05 %": a number in 0..100. */
+static int get_pct(double *out, struct fields *fs, const char *name)
+{
+	struct field *f = field(fs, name);
+	const char *rest;
+	size_t len;
+
+	*out = 0;
+	if (!f->value || !f->value[0])
+		return CAL_OK;
+	len = strcspn(f->value, " %");
+	rest = f->value + len + strspn(f->value + len, " ");
+	if (*rest == '%')
+		rest++;
+	if (*rest || cal_num_parse(out, NULL, f->value, len) || !isfinite(*out) || *out < 0 ||
+	    *out > 100)
+		return field_err(fs, f, "'%s' is not a percentage 0..100 (e.g. 0.05 for 0.05 %%)",
+				 f->value);
+	return CAL_OK;
+}
+
+/* A number in s[0..len), spaces around it allowed. */
+static int num_in(double *out, const char *s, size_t len)
+{
+	while (len && *s == ' ')
+		s++, len--;
+	while (len && s[len - 1] == ' ')
+		len--;
+	return cal_num_parse(out, NULL, s, len) || !isfinite(*out) ? CAL_ERR_ARG : CAL_OK;
+}
+
+/* A range "LO..HI" (e.g. "0..20", "-1..20") in @unit, LO < HI; required. */
+static int get_range(double *lo, double *hi, struct fields *fs, const char *name, const char *unit)
+{
+	struct field *f = field(fs, name);
+	const char *dots;
+	char none[8];
+
+	*lo = *hi = 0;
+	if (!f->value || !f->value[0])
+		return get_str(none, sizeof(none), fs, name, true);
+	dots = strstr(f->value, "..");
+	if (!dots || num_in(lo, f->value, (size_t)(dots - f->value)) ||
+	    num_in(hi, dots + 2, strlen(dots + 2)))
+		return field_err(fs, f, "'%s' is not a range LO..HI in %s (e.g. 0..20 or -1..20)",
+				 f->value, unit);
+	if (!(*hi > *lo))
+		return field_err(fs, f, "'%s': the upper end must be above the lower", f->value);
+	return CAL_OK;
+}
+
+/* Refuse the first of @names that is given: it does not belong to this entry. */
+static int refuse(struct fields *fs, const char *const *names, const char *why)
+{
+	for (; *names; names++) {
+		struct field *f = field(fs, *names);
+
+		if (f->value && f->value[0])
+			return field_err(fs, f, "%s", why);
+	}
 	return CAL_OK;
 }
 
@@ -330,9 +405,134 @@ static int add_command(struct cli *cli, int argc, char **argv, const char *cmd,
 /* ---- instruments ------------------------------------------------------------ */
 
 static const char *const instrument_fields[] = {
-	"id",	"type", "manufacturer", "model", "serial", "owner",    "class",
-	"unit", "max",	"min",		"e",	 "d",	   "interval", NULL,
+	"id",	 "type",	"manufacturer", "model",      "serial", "owner",    "class",
+	"unit",	 "max",		"min",		"e",	      "d",	"interval", "kind",
+	"lower", "mpe-reading", "mpe-span",	"mpe-digits", NULL,
 };
+
+/* Instrument kinds (struct cal_instrument.kind); "" is a v1/v2 entry, read as nawi. */
+enum ikind { K_NONE, K_NAWI, K_BOURDON, K_DIGITAL, K_TRANSMITTER };
+static const char *const ikind_names[] = {
+	"", "nawi", "bourdon-gauge", "digital-gauge", "transmitter", NULL,
+};
+
+static const char *const mpe_fields[] = { "mpe-reading", "mpe-span", "mpe-digits", NULL };
+static const char *const scale_fields[] = { "lower", "mpe-reading", "mpe-span", "mpe-digits",
+					    NULL };
+static const char *const r76_fields[] = { "min", "e", NULL };
+
+static int get_interval(int *out, struct fields *fs)
+{
+	int err = get_int(out, fs, "interval", 0, 240, 0);
+
+	if (!err && *out < 1)
+		return field_err(fs, field(fs, "interval"),
+				 "give the verification interval in months, 1..240 (e.g. 12): "
+				 "a certificate needs a validity date");
+	return err;
+}
+
+/*
+ * A pressure gauge or transmitter: scale lower..max in a pressure unit, the
+ * resolution d as read, and what its MPE follows from: the EN 837-1 class
+ * (Bourdon), the terms a·|p| + b·span + n·d (digital), the accuracy class in
+ * % of span (transmitter, 4-20 mA output).
+ */
+static int gauge_from_fields(struct cal_instrument *in, struct fields *fs, enum ikind kind)
+{
+	struct field *cls = field(fs, "class");
+	char unit[32], why[256];
+	enum cal_unit u;
+	double span, v;
+	int digits, err;
+
+	if ((err = get_str(unit, sizeof(unit), fs, "unit", true)))
+		return err;
+	if (cal_unit_parse(&u, unit))
+		return field_err(fs, field(fs, "unit"), "unknown unit '%s'", unit);
+	if (cal_unit_quantity(u) != CAL_Q_PRESSURE)
+		return field_err(fs, field(fs, "unit"),
+				 "'%s' is not a unit of pressure (a %s reads pressure: bar, kPa, "
+				 "MPa, psi, ...)",
+				 unit, in->kind);
+	if (strlen(cal_unit_symbol(u)) >= sizeof(in->unit))
+		return field_err(fs, field(fs, "unit"),
+				 "'%s' is too long for the register: give the scale in another "
+				 "unit",
+				 unit);
+	snprintf(in->unit, sizeof(in->unit), "%s", cal_unit_symbol(u));
+	if ((err = refuse(fs, r76_fields,
+			  "an OIML R 76 field: a pressure instrument has a scale lower..max "
+			  "and a resolution d")) ||
+	    (err = get_qty(&in->max, fs, "max", u, false, true, 0)) ||
+	    (err = get_qty(&in->scale_lo, fs, "lower", u, false, false, 0)) ||
+	    (err = get_qty(&in->d, fs, "d", u, false, false, 0)) ||
+	    (err = get_pct(&in->mpe_pct_reading, fs, "mpe-reading")) ||
+	    (err = get_pct(&in->mpe_pct_span, fs, "mpe-span")) ||
+	    (err = get_int(&digits, fs, "mpe-digits", 0, 1000, 0)) ||
+	    (err = get_interval(&in->interval_months, fs)))
+		return err;
+	in->mpe_digits = digits;
+	span = in->max - in->scale_lo;
+	if (!(span > 0))
+		return field_err(fs, field(fs, "max"),
+				 "the upper scale value %g %s is not above the lower scale value "
+				 "%g %s",
+				 in->max, in->unit, in->scale_lo, in->unit);
+	if (in->max < 0)
+		return field_err(fs, field(fs, "max"),
+				 "the upper scale value %g %s is below zero: the register takes "
+				 "scales that reach 0 or above (a vacuum gauge: lower -1, max 0)",
+				 in->max, in->unit);
+	if (!(in->d > 0))
+		return field_err(fs, field(fs, "d"),
+				 "give the resolution d (the smallest scale division, or digit, "
+				 "as read), > 0");
+	if (in->d > span)
+		return field_err(fs, field(fs, "d"), "d = %g %s is larger than the span %g %s",
+				 in->d, in->unit, span, in->unit);
+	in->e = in->d;
+	switch (kind) {
+	case K_BOURDON:
+		if ((err = refuse(fs, mpe_fields,
+				  "a Bourdon gauge's MPE follows from its EN 837-1 class: give "
+				  "class only")))
+			return err;
+		if (!in->accuracy_class[0])
+			return field_err(fs, cls,
+					 "a bourdon-gauge needs its EN 837-1 accuracy class (0.1, "
+					 "0.25, 0.6, 1, 1.6, 2.5, 4)");
+		if (cal_en837_class_parse(&v, in->accuracy_class)) {
+			snprintf(why, sizeof(why), "%s", cal_error_last());
+			cal_error_clear();
+			return field_err(fs, cls, "%s", why);
+		}
+		/* stored as EN 837-1 writes it: "1.0" is class 1 */
+		cal_num_format_g(in->accuracy_class, sizeof(in->accuracy_class), v);
+		break;
+	case K_DIGITAL:
+		if (!(in->mpe_pct_reading > 0 || in->mpe_pct_span > 0 || in->mpe_digits > 0))
+			return field_err(fs, field(fs, "mpe-span"),
+					 "a digital-gauge needs its MPE a·|p| + b·span + n·d: "
+					 "give mpe-reading (a, %% of reading), mpe-span (b, %% of "
+					 "span) and/or mpe-digits (n), at least one > 0");
+		break;
+	default: /* K_TRANSMITTER */
+		if ((err = refuse(fs, mpe_fields,
+				  "a transmitter's accuracy is its class, in % of span")))
+			return err;
+		if ((err = get_pct(&v, fs, "class")))
+			return err;
+		if (!(v > 0))
+			return field_err(fs, cls,
+					 "a transmitter (4-20 mA output) needs its accuracy class "
+					 "in %% of span, a number > 0 (e.g. 0.25)");
+		in->mpe_pct_span = v;
+		cal_num_format_g(in->accuracy_class, sizeof(in->accuracy_class), v);
+		break;
+	}
+	return CAL_OK;
+}
 
 /* The field an R 76 check message is about: "... Min = ..." is --min, and so on. */
 static const char *r76_field(const char *why)
@@ -350,6 +550,7 @@ static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 {
 	enum cal_r76_class cls;
 	enum cal_unit u;
+	enum ikind kind = K_NONE;
 	int err;
 
 	memset(in, 0, sizeof(*in));
@@ -361,22 +562,35 @@ static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 	    (err = get_str(in->serial, sizeof(in->serial), fs, "serial", true)) ||
 	    (err = get_str(in->owner, sizeof(in->owner), fs, "owner", false)) ||
 	    (err = get_str(in->accuracy_class, sizeof(in->accuracy_class), fs, "class", false)) ||
+	    (err = get_str(in->kind, sizeof(in->kind), fs, "kind", false)))
+		return err;
+	while (ikind_names[kind] && strcmp(ikind_names[kind], in->kind) != 0)
+		kind++;
+	if (!ikind_names[kind])
+		return field_err(fs, field(fs, "kind"),
+				 "'%s' is not nawi, bourdon-gauge, digital-gauge or transmitter "
+				 "(4-20 mA output)",
+				 in->kind);
+	if (kind >= K_BOURDON)
+		return gauge_from_fields(in, fs, kind);
+	if ((err = refuse(fs, scale_fields,
+			  "only for a pressure instrument (kind bourdon-gauge, digital-gauge or "
+			  "transmitter)")) ||
 	    (err = get_str(in->unit, sizeof(in->unit), fs, "unit", false)))
 		return err;
 	if (!in->unit[0])
 		snprintf(in->unit, sizeof(in->unit), "g");
 	if (cal_unit_parse(&u, in->unit))
 		return field_err(fs, field(fs, "unit"), "unknown unit '%s'", in->unit);
+	if (kind == K_NAWI && cal_unit_quantity(u) != CAL_Q_MASS)
+		return field_err(fs, field(fs, "unit"),
+				 "'%s' is not a unit of mass (a nawi weighs)", in->unit);
 	if ((err = get_qty(&in->max, fs, "max", u, false, true, 0)) ||
 	    (err = get_qty(&in->min, fs, "min", u, false, false, 0)) ||
 	    (err = get_qty(&in->e, fs, "e", u, false, false, 0)) ||
 	    (err = get_qty(&in->d, fs, "d", u, false, false, 0)) ||
-	    (err = get_int(&in->interval_months, fs, "interval", 0, 240, 0)))
+	    (err = get_interval(&in->interval_months, fs)))
 		return err;
-	if (in->interval_months < 1)
-		return field_err(fs, field(fs, "interval"),
-				 "give the verification interval in months, 1..240 (e.g. 12): "
-				 "a certificate needs a validity date");
 	if (!(in->max > 0))
 		return field_err(fs, field(fs, "max"), "must be positive");
 	if (in->e < 0 || in->d < 0 || in->min < 0)
@@ -467,6 +681,48 @@ static void instrument_json(const struct cal_instrument *in)
 	json_kv_num("e", in->e, true);
 	json_kv_num("d", in->d, true);
 	printf(", \"interval_months\": %d", in->interval_months);
+	json_kv_str("kind", in->kind, true);
+	json_kv_num("scale_lo", in->scale_lo, true);
+	json_kv_num("mpe_pct_reading", in->mpe_pct_reading, true);
+	json_kv_num("mpe_pct_span", in->mpe_pct_span, true);
+	json_kv_num("mpe_digits", in->mpe_digits, true);
+}
+
+/* The register lines of a pressure instrument: scale, resolution, MPE. */
+static void gauge_print(const struct cal_instrument *in)
+{
+	double span = in->max - in->scale_lo, mpe, cls;
+
+	printf("  kind %s, class %s, scale %g..%g %s, d %g %s, interval %d months\n", in->kind,
+	       in->accuracy_class[0] ? in->accuracy_class : "-", in->scale_lo, in->max, in->unit,
+	       in->d, in->unit, in->interval_months);
+	if (strcmp(in->kind, "bourdon-gauge") == 0) {
+		if (cal_en837_class_parse(&cls, in->accuracy_class) == CAL_OK &&
+		    cal_en837_mpe(&mpe, cls, in->scale_lo, in->max) == CAL_OK)
+			printf("  MPE %s %% of span = %g %s (EN 837-1)\n", in->accuracy_class, mpe,
+			       in->unit);
+	} else if (strcmp(in->kind, "digital-gauge") == 0) {
+		fputs("  MPE", stdout);
+		if (in->mpe_pct_reading > 0)
+			printf(" %g %% of reading", in->mpe_pct_reading);
+		if (in->mpe_pct_span > 0)
+			printf("%s %g %% of span", in->mpe_pct_reading > 0 ? " +" : "",
+			       in->mpe_pct_span);
+		if (in->mpe_digits > 0)
+			printf("%s %g digit(s) of %g %s",
+			       in->mpe_pct_reading > 0 || in->mpe_pct_span > 0 ? " +" : "",
+			       in->mpe_digits, in->d, in->unit);
+		if (cal_digital_mpe(&mpe, in->mpe_pct_reading / 100, in->mpe_pct_span / 100,
+				    in->mpe_digits, in->max, span, in->d) == CAL_OK)
+			printf(" = %g %s at %g %s", cal_num_round_sig(mpe, 12), in->unit, in->max,
+			       in->unit);
+		fputs("\n", stdout);
+	} else {
+		printf("  output 4-20 mA over %g..%g %s, accuracy %g %% of span = %g %s\n",
+		       in->scale_lo, in->max, in->unit, in->mpe_pct_span,
+		       cal_num_round_sig(in->mpe_pct_span / 100 * span, 12), in->unit);
+	}
+	cal_error_clear();
 }
 
 static int instrument_show(struct cli *cli, struct cal_db *db, const char *id, bool json)
@@ -497,9 +753,13 @@ static int instrument_show(struct cli *cli, struct cal_db *db, const char *id, b
 		printf("%s  %s", in.id, in.type);
 		printf("\n  manufacturer %s, model %s, serial %s\n  owner %s\n", in.manufacturer,
 		       in.model, in.serial, in.owner);
-		printf("  class %s, Max %g %s, Min %g %s, e %g %s, d %g %s, interval %d months\n",
-		       in.accuracy_class[0] ? in.accuracy_class : "-", in.max, in.unit, in.min,
-		       in.unit, in.e, in.unit, in.d, in.unit, in.interval_months);
+		if (cal_instrument_is_pressure(&in))
+			gauge_print(&in);
+		else
+			printf("  class %s, Max %g %s, Min %g %s, e %g %s, d %g %s, interval %d "
+			       "months\n",
+			       in.accuracy_class[0] ? in.accuracy_class : "-", in.max, in.unit,
+			       in.min, in.unit, in.e, in.unit, in.d, in.unit, in.interval_months);
 		printf("  history: %zu run(s), %d pass, %d fail%s\n", n, pass, fail,
 		       other ? ", others not completed" : "");
 		if (n)
@@ -575,6 +835,12 @@ int cmd_instrument(struct cli *cli, int argc, char **argv)
 					fputs(i ? ", {" : "{", stdout);
 					instrument_json(&in[i]);
 					fputs("}", stdout);
+				} else if (cal_instrument_is_pressure(&in[i])) {
+					printf("%-12s %-24s %-16s %-12s %-4s %s %g..%g %s, d %g "
+					       "%s\n",
+					       in[i].id, in[i].type, in[i].model, in[i].serial,
+					       in[i].accuracy_class, in[i].kind, in[i].scale_lo,
+					       in[i].max, in[i].unit, in[i].d, in[i].unit);
 				} else {
 					printf("%-12s %-24s %-16s %-12s %-4s Max %g %s, e %g %s\n",
 					       in[i].id, in[i].type, in[i].model, in[i].serial,
@@ -594,21 +860,46 @@ int cmd_instrument(struct cli *cli, int argc, char **argv)
 /* ---- standards -------------------------------------------------------------- */
 
 static const char *const standard_fields[] = {
-	"id", "kind", "class", "nominal",     "correction", "u",
-	"k",  "cert", "due",   "description", NULL,
+	"id",	  "kind", "class", "nominal",	  "correction",	  "u",
+	"k",	  "cert", "due",   "description", "manufacturer", "model",
+	"serial", "unit", "range", "u-rel",	  NULL,
 };
+static const char *const weight_fields[] = { "class", "nominal", "correction", NULL };
+static const char *const pstandard_fields[] = { "manufacturer", "model", "serial", "unit",
+						"range",	"u-rel", NULL };
 
-static int standard_add(struct cal_db *db, struct fields *fs, char *id, size_t idsize)
+static int get_due(struct cal_date *due, struct fields *fs, const char *text)
 {
-	struct cal_standard s;
+	if (cal_date_parse(due, text))
+		return field_err(fs, field(fs, "due"), "'%s' is not a date YYYY-MM-DD", text);
+	return CAL_OK;
+}
+
+/* Registered all the same (the certificate says what it was), but runs will not use it. */
+static void warn_past_due(const char *id, const char *text, const struct cal_date *due)
+{
+	struct cal_date today;
+
+	cal_date_from_unix(&today, cal_clock_system()->wall_s(NULL));
+	if (cal_date_cmp(due, &today) < 0)
+		fprintf(stderr,
+			"calbench: warning: standard %s is past its calibration due date %s: "
+			"runs will not use it until it is recalibrated\n",
+			id, text);
+}
+
+static int weight_add(struct cal_db *db, struct fields *fs, const struct cal_standard *sp)
+{
+	struct cal_standard s = *sp;
+	struct cal_pstandard taken;
+	enum cal_r111_class wc;
 	struct cal_date due;
+	char why[400];
 	double k;
 	int err;
 
-	memset(&s, 0, sizeof(s));
-	id[0] = '\0';
-	if ((err = get_str(s.id, sizeof(s.id), fs, "id", true)) ||
-	    (err = get_str(s.kind, sizeof(s.kind), fs, "kind", false)) ||
+	if ((err = refuse(fs, pstandard_fields,
+			  "a field of pressure standards (kind pressure), not of a weight")) ||
 	    (err = get_str(s.weight_class, sizeof(s.weight_class), fs, "class", true)) ||
 	    (err = get_qty(&s.nominal_kg, fs, "nominal", CAL_UNIT_KG, true, true, 0)) ||
 	    (err = get_qty(&s.correction_kg, fs, "correction", CAL_UNIT_KG, true, false, 0)) ||
@@ -618,56 +909,117 @@ static int standard_add(struct cal_db *db, struct fields *fs, char *id, size_t i
 	    (err = get_str(s.due_date, sizeof(s.due_date), fs, "due", true)) ||
 	    (err = get_str(s.description, sizeof(s.description), fs, "description", false)))
 		return err;
-	snprintf(id, idsize, "%s", s.id);
 	s.k = k;
-	if (!s.kind[0])
-		snprintf(s.kind, sizeof(s.kind), "weight");
-	if (cal_date_parse(&due, s.due_date))
-		return field_err(fs, field(fs, "due"), "'%s' is not a date YYYY-MM-DD", s.due_date);
+	if ((err = get_due(&due, fs, s.due_date)))
+		return err;
 	if (!(s.nominal_kg > 0))
 		return field_err(fs, field(fs, "nominal"), "must be positive");
 	if (s.u_kg < 0 || !(s.k > 0))
 		return field_err(fs, field(fs, "u"), "U must be >= 0 and k > 0");
-	if (strcmp(s.kind, "weight") == 0) {
-		enum cal_r111_class wc;
-		struct cal_date today;
-		char why[400];
+	if (cal_r111_class_parse(&wc, s.weight_class))
+		return field_err(fs, field(fs, "class"),
+				 "'%s' is not an OIML R 111 weight class (E1, E2, F1, F2, "
+				 "M1, M1-2, M2, M2-3, M3)",
+				 s.weight_class);
+	/* U as registered is for coverage factor k; R 111 states it for k = 2 */
+	if (cal_r111_check_weight(wc, s.nominal_kg, s.correction_kg, s.u_kg / s.k * 2)) {
+		const char *f = "nominal";
 
-		if (cal_r111_class_parse(&wc, s.weight_class))
-			return field_err(fs, field(fs, "class"),
-					 "'%s' is not an OIML R 111 weight class (E1, E2, F1, F2, "
-					 "M1, M1-2, M2, M2-3, M3)",
-					 s.weight_class);
-		/* U as registered is for coverage factor k; R 111 states it for k = 2 */
-		if (cal_r111_check_weight(wc, s.nominal_kg, s.correction_kg, s.u_kg / s.k * 2)) {
-			const char *f = "nominal";
-
-			snprintf(why, sizeof(why), "%s", cal_error_last());
-			if (strstr(why, "correction "))
-				f = "correction";
-			else if (strstr(why, "U = "))
-				f = "u";
-			return field_err(fs, field(fs, f), "%s", why);
-		}
-		/* traceability: what a certificate will print for the weight */
-		if (!s.cert_no[0])
-			return field_err(
-				fs, field(fs, "cert"),
-				"a weight needs the number of its calibration certificate");
-		if (!(s.u_kg > 0))
-			return field_err(
-				fs, field(fs, "u"),
-				"a weight needs the uncertainty U of its conventional mass, "
-				"from its calibration certificate");
-		cal_date_from_unix(&today, cal_clock_system()->wall_s(NULL));
-		if (cal_date_cmp(&due, &today) < 0)
-			fprintf(stderr,
-				"calbench: warning: standard %s is past its calibration due date "
-				"%s: "
-				"runs will not use it until it is recalibrated\n",
-				s.id, s.due_date);
+		snprintf(why, sizeof(why), "%s", cal_error_last());
+		if (strstr(why, "correction "))
+			f = "correction";
+		else if (strstr(why, "U = "))
+			f = "u";
+		return field_err(fs, field(fs, f), "%s", why);
 	}
+	/* traceability: what a certificate will print for the weight */
+	if (!s.cert_no[0])
+		return field_err(fs, field(fs, "cert"),
+				 "a weight needs the number of its calibration certificate");
+	if (!(s.u_kg > 0))
+		return field_err(fs, field(fs, "u"),
+				 "a weight needs the uncertainty U of its conventional mass, "
+				 "from its calibration certificate");
+	warn_past_due(s.id, s.due_date, &due);
+	/* one id space with the pressure standards (the schema refuses it too) */
+	if (cal_db_pstandard_get(&taken, db, s.id) == CAL_OK)
+		return cal_error_set(CAL_ERR_STATE,
+				     "standard '%s' already exists (a pressure "
+				     "standard)",
+				     s.id);
+	cal_error_clear();
 	return cal_db_standard_add(db, &s);
+}
+
+/*
+ * A pressure reference: unit, range LO..HI in it, expanded uncertainty
+ * U = u + u-rel·|p| (u in the unit or with its own, u-rel in % of reading).
+ */
+static int pstandard_add(struct cal_db *db, struct fields *fs, const char *id)
+{
+	struct cal_pstandard s;
+	struct cal_date due;
+	char unit[32];
+	enum cal_unit u;
+	double rel;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "%s", id);
+	if ((err = refuse(fs, weight_fields, "a field of weights, not of a pressure standard")) ||
+	    (err = get_str(s.manufacturer, sizeof(s.manufacturer), fs, "manufacturer", false)) ||
+	    (err = get_str(s.model, sizeof(s.model), fs, "model", false)) ||
+	    (err = get_str(s.serial, sizeof(s.serial), fs, "serial", false)) ||
+	    (err = get_str(unit, sizeof(unit), fs, "unit", true)))
+		return err;
+	if (cal_unit_parse(&u, unit) || cal_unit_quantity(u) != CAL_Q_PRESSURE)
+		return field_err(fs, field(fs, "unit"),
+				 "'%s' is not a unit of pressure (bar, kPa, MPa, psi, ...)", unit);
+	snprintf(s.unit, sizeof(s.unit), "%s", cal_unit_symbol(u));
+	if ((err = get_range(&s.range_lo, &s.range_hi, fs, "range", s.unit)) ||
+	    (err = get_qty(&s.u_abs, fs, "u", u, false, false, 0)) ||
+	    (err = get_pct(&rel, fs, "u-rel")) || (err = get_num(&s.k, fs, "k", 2)) ||
+	    (err = get_str(s.cert_no, sizeof(s.cert_no), fs, "cert", false)) ||
+	    (err = get_str(s.due_date, sizeof(s.due_date), fs, "due", true)) ||
+	    (err = get_str(s.description, sizeof(s.description), fs, "description", false)) ||
+	    (err = get_due(&due, fs, s.due_date)))
+		return err;
+	s.u_rel = cal_num_round_sig(rel / 100, 15);
+	if (s.u_abs < 0)
+		return field_err(fs, field(fs, "u"), "U must be >= 0");
+	if (!(s.u_abs > 0 || s.u_rel > 0))
+		return field_err(fs, field(fs, "u"),
+				 "a pressure standard needs its expanded uncertainty, from its "
+				 "calibration certificate: u (in %s) and/or u-rel (%% of reading)",
+				 s.unit);
+	if (!(s.k > 0))
+		return field_err(fs, field(fs, "k"), "must be > 0");
+	if (!s.cert_no[0])
+		return field_err(fs, field(fs, "cert"),
+				 "a pressure standard needs the number of its calibration "
+				 "certificate (traceability)");
+	warn_past_due(s.id, s.due_date, &due);
+	return cal_db_pstandard_add(db, &s);
+}
+
+static int standard_add(struct cal_db *db, struct fields *fs, char *id, size_t idsize)
+{
+	struct cal_standard s;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	id[0] = '\0';
+	if ((err = get_str(s.id, sizeof(s.id), fs, "id", true)) ||
+	    (err = get_str(s.kind, sizeof(s.kind), fs, "kind", false)))
+		return err;
+	snprintf(id, idsize, "%s", s.id);
+	if (strcmp(s.kind, "pressure") == 0)
+		return pstandard_add(db, fs, s.id);
+	if (s.kind[0] && strcmp(s.kind, "weight") != 0)
+		return field_err(fs, field(fs, "kind"),
+				 "'%s': a standard is a weight (the default) or pressure", s.kind);
+	snprintf(s.kind, sizeof(s.kind), "weight");
+	return weight_add(db, fs, &s);
 }
 
 static void mass_text(char *buf, size_t size, double kg)
@@ -718,6 +1070,117 @@ static void standard_print(const struct cal_standard *s, bool json, bool detail)
 	       s->cert_no[0] ? s->cert_no : "-", s->due_date, s->description);
 }
 
+/* "U = 0.0004 bar + 0.01 % of |p|": U(p) = u_abs + u_rel·|p|, a term left out when 0. */
+static void pstandard_u_text(char *buf, size_t size, const struct cal_pstandard *s)
+{
+	char a[40], b[40];
+
+	cal_num_format_g(a, sizeof(a), s->u_abs);
+	cal_num_format_g(b, sizeof(b), cal_num_round_sig(s->u_rel * 100, 12));
+	if (s->u_abs > 0 && s->u_rel > 0)
+		snprintf(buf, size, "U = %s %s + %s %% of |p|", a, s->unit, b);
+	else if (s->u_rel > 0)
+		snprintf(buf, size, "U = %s %% of |p|", b);
+	else
+		snprintf(buf, size, "U = %s %s", a, s->unit);
+}
+
+static void pstandard_print(const struct cal_pstandard *s, bool json, bool detail)
+{
+	char u[128], hi[40];
+
+	if (json) {
+		json_kv_str("id", s->id, false);
+		json_kv_str("kind", "pressure", true);
+		json_kv_str("manufacturer", s->manufacturer, true);
+		json_kv_str("model", s->model, true);
+		json_kv_str("serial", s->serial, true);
+		json_kv_str("unit", s->unit, true);
+		json_kv_num("range_lo", s->range_lo, true);
+		json_kv_num("range_hi", s->range_hi, true);
+		json_kv_num("u_abs", s->u_abs, true);
+		json_kv_num("u_rel", s->u_rel, true);
+		json_kv_num("k", s->k, true);
+		json_kv_str("cert", s->cert_no, true);
+		json_kv_str("due", s->due_date, true);
+		json_kv_str("description", s->description, true);
+		return;
+	}
+	pstandard_u_text(u, sizeof(u), s);
+	if (!detail) {
+		printf("%-8s %-8s %g..%g %s  %s (k = %g)  due %s\n", s->id, "pressure", s->range_lo,
+		       s->range_hi, s->unit, u, s->k, s->due_date);
+		return;
+	}
+	cal_num_format_sig(hi, sizeof(hi), cal_pstandard_U(s, s->range_hi), 12);
+	printf("%s  pressure, %s %s, serial %s\n  range %g..%g %s\n"
+	       "  %s (k = %g); at %g %s: U = %s %s\n  certificate %s, calibration due %s\n",
+	       s->id, s->manufacturer[0] ? s->manufacturer : "-", s->model[0] ? s->model : "-",
+	       s->serial[0] ? s->serial : "-", s->range_lo, s->range_hi, s->unit, u, s->k,
+	       s->range_hi, s->unit, hi, s->unit, s->cert_no, s->due_date);
+	if (s->description[0])
+		printf("  %s\n", s->description);
+}
+
+/* A weight or a pressure standard (one id space). */
+static int standard_show(struct cal_db *db, const char *id, bool json)
+{
+	struct cal_standard s;
+	struct cal_pstandard ps;
+	int err = cal_db_standard_get(&s, db, id);
+	bool weight = err == CAL_OK;
+
+	if (err == CAL_ERR_NOTFOUND) {
+		err = cal_db_pstandard_get(&ps, db, id);
+		if (err == CAL_ERR_NOTFOUND)
+			cal_error_set(err, "no standard '%s'", id);
+	}
+	if (err)
+		return cli_fail(err, NULL);
+	if (json)
+		fputs("{", stdout);
+	if (weight)
+		standard_print(&s, json, true);
+	else
+		pstandard_print(&ps, json, true);
+	if (json)
+		fputs("}\n", stdout);
+	return CLI_OK;
+}
+
+/* Weights (largest first), then pressure standards (by id). */
+static int standard_list(struct cal_db *db, bool json)
+{
+	struct cal_standard *s = NULL;
+	struct cal_pstandard *ps = NULL;
+	size_t n = 0, np = 0;
+	int err = cal_db_standard_list(&s, &n, db);
+
+	if (!err)
+		err = cal_db_pstandard_list(&ps, &np, db);
+	if (err) {
+		free(s);
+		return cli_fail(err, NULL);
+	}
+	if (json)
+		fputs("[", stdout);
+	for (size_t i = 0; i < n + np; i++) {
+		if (json)
+			fputs(i ? ", {" : "{", stdout);
+		if (i < n)
+			standard_print(&s[i], json, false);
+		else
+			pstandard_print(&ps[i - n], json, false);
+		if (json)
+			fputs("}", stdout);
+	}
+	if (json)
+		fputs("]\n", stdout);
+	free(s);
+	free(ps);
+	return CLI_OK;
+}
+
 int cmd_standard(struct cli *cli, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
@@ -726,7 +1189,7 @@ int cmd_standard(struct cli *cli, int argc, char **argv)
 	const struct cli_opt opts[] = { { "json", false, NULL, &json },
 					{ NULL, false, NULL, NULL } };
 	const char *pos[1];
-	int npos, rc, err;
+	int npos, rc;
 
 	if (strcmp(sub, "add") == 0)
 		return add_command(cli, argc, argv, "standard", standard_fields, "standards",
@@ -743,41 +1206,10 @@ int cmd_standard(struct cli *cli, int argc, char **argv)
 	rc = cli_open_db(&db, cli, false);
 	if (rc)
 		return rc;
-	if (strcmp(sub, "show") == 0) {
-		struct cal_standard s;
-
-		err = cal_db_standard_get(&s, db, pos[0]);
-		if (err) {
-			rc = cli_fail(err, NULL);
-		} else {
-			if (json)
-				fputs("{", stdout);
-			standard_print(&s, json, true);
-			if (json)
-				fputs("}\n", stdout);
-		}
-	} else {
-		struct cal_standard *s = NULL;
-		size_t n = 0;
-
-		err = cal_db_standard_list(&s, &n, db);
-		if (err) {
-			rc = cli_fail(err, NULL);
-		} else {
-			if (json)
-				fputs("[", stdout);
-			for (size_t i = 0; i < n; i++) {
-				if (json)
-					fputs(i ? ", {" : "{", stdout);
-				standard_print(&s[i], json, false);
-				if (json)
-					fputs("}", stdout);
-			}
-			if (json)
-				fputs("]\n", stdout);
-			free(s);
-		}
-	}
+	if (strcmp(sub, "show") == 0)
+		rc = standard_show(db, pos[0], json);
+	else
+		rc = standard_list(db, json);
 	cal_db_close(db);
 	return rc;
 }

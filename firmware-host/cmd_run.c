@@ -9,6 +9,47 @@
 #include "cal/error.h"
 #include "cal/procedure.h"
 #include "cli.h"
+#include "run_pressure.h"
+
+/*
+ * Take every "--NAME VALUE" / "--NAME=VALUE" out of argv into vals (a
+ * repeatable option); the rest stays in order. CLI_USAGE when one lacks its
+ * value or there are more than @max.
+ */
+static int take_repeated(int *argc, char **argv, const char *name, const char **vals, size_t max,
+			 size_t *n)
+{
+	size_t len = strlen(name);
+	int out = 0;
+
+	*n = 0;
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+		const char *v = NULL;
+
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (a[0] == '-' && a[1] == '-' && strncmp(a + 2, name, len) == 0 &&
+		    (a[2 + len] == '\0' || a[2 + len] == '=')) {
+			if (a[2 + len] == '=')
+				v = a + 3 + len;
+			else if (i + 1 < *argc)
+				v = argv[++i];
+			else
+				return cli_usage("run", "run: option '--%s' needs a value", name);
+			if (*n >= max)
+				return cli_usage("run", "run: at most %zu --%s", max, name);
+			vals[(*n)++] = v;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	*argc = out;
+	return CLI_OK;
+}
 
 static int open_device(struct cal_device **dev, struct cal_bench **bench, const char *bench_path,
 		       const char *device_id)
@@ -145,13 +186,15 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	const char *bench_path = NULL, *proc_path = NULL, *instr_id = NULL, *mode = NULL;
 	const char *operator_name = NULL, *answers_path = NULL, *device_id = NULL, *resume = NULL;
-	const char *abort_id = NULL, *reason = NULL;
+	const char *abort_id = NULL, *reason = NULL, *standard = NULL;
+	const char *instruments[CAL_PRUN_MAX_GAUGES];
+	size_t n_instruments = 0;
 	bool manual = false, accept_serial = false;
 	const struct cli_opt opts[] = {
 		{ "bench", true, &bench_path, NULL },
 		{ "procedure", true, &proc_path, NULL },
-		{ "instrument", true, &instr_id, NULL },
 		{ "mode", true, &mode, NULL },
+		{ "standard", true, &standard, NULL },
 		{ "operator", true, &operator_name, NULL },
 		{ "answers", true, &answers_path, NULL },
 		{ "device", true, &device_id, NULL },
@@ -176,9 +219,15 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	long long resume_id = 0;
 	int npos, rc, err;
 
+	rc = take_repeated(&argc, argv, "instrument", instruments, CAL_PRUN_MAX_GAUGES,
+			   &n_instruments);
+	if (rc)
+		return rc;
 	rc = cli_parse(argc, argv, 1, opts, pos, 0, &npos, "run");
 	if (rc)
 		return rc;
+	if (n_instruments)
+		instr_id = instruments[0];
 	if (abort_id) {
 		char *end;
 		long long id = strtoll(abort_id, &end, 10);
@@ -238,9 +287,52 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
+	if (proc && !proc->pressure && n_instruments > 1) {
+		rc = cli_usage("run",
+			       "run: --instrument once: several instruments in one run are for "
+			       "pressure procedures (gauges on one manifold)");
+		goto out;
+	}
+	if (standard && !(proc && proc->pressure)) {
+		rc = cli_usage("run", "run: --standard names the reference of a pressure run");
+		goto out;
+	}
 	rc = cli_open_db(&db, cli, true);
 	if (rc)
 		goto out;
+	memset(&run, 0, sizeof(run));
+	if (resume && cal_db_run_get(&run, db, resume_id) != CAL_OK)
+		memset(&run, 0, sizeof(run)); /* said again below, with the message */
+	/* a run with a batch is a pressure run: gauges on one manifold */
+	if ((proc && proc->pressure) || (resume && run.batch)) {
+		struct cli_pressure_args pa;
+
+		if (manual) {
+			rc = cli_usage("run",
+				       "run: a pressure run reads its reference: give --bench, "
+				       "not --manual");
+			goto out;
+		}
+		memset(&pa, 0, sizeof(pa));
+		pa.proc = proc;
+		pa.instruments = instruments;
+		pa.n_instruments = n_instruments;
+		pa.mode = mode;
+		if (!operator_name)
+			operator_name = getenv("USER") ? getenv("USER") : getenv("LOGNAME");
+		pa.operator_name = operator_name;
+		pa.bench_path = bench_path ? bench_path : (resume ? run.bench_path : NULL);
+		if (pa.bench_path && !pa.bench_path[0])
+			pa.bench_path = NULL;
+		pa.device_id = device_id;
+		pa.standard_id = standard;
+		pa.resume_id = resume ? resume_id : 0;
+		pa.op = &term_op_ops;
+		pa.op_ctx = &t;
+		pa.live_shown = &t.live_shown;
+		rc = cli_run_pressure(cli, db, &pa);
+		goto out;
+	}
 	if (resume) {
 		err = cal_db_run_get(&run, db, resume_id);
 		if (!err && run.status != CAL_RUN_INTERRUPTED && run.status != CAL_RUN_RUNNING)

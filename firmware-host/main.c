@@ -50,10 +50,11 @@ static const char usage_text[] =
 	"  vent --bench FILE ID          vent a pressure controller\n"
 	"Registers\n"
 	"  instrument add|list|show      instruments under test (show: history, pass/fail)\n"
-	"  standard add|list|show        reference standards (weights)\n"
+	"  standard add|list|show        reference standards (weights, pressure references)\n"
 	"Runs and documents\n"
 	"  run --bench FILE --procedure FILE --instrument ID --mode MODE [--operator NAME]\n"
 	"      [--answers FILE] [--manual]          run a verification\n"
+	"  run ... --instrument G1 --instrument G2 ...  gauges on one manifold (pressure)\n"
 	"  run --resume RUN [--bench FILE] [--answers FILE]   continue an interrupted run\n"
 	"  run --abort RUN --reason TEXT close an interrupted run without a document\n"
 	"  runs [--instrument ID]        list runs\n"
@@ -124,6 +125,10 @@ static const struct command commands[] = {
 	  "calbench instrument add --id ID --type T --serial SN --class III --unit g --max N\n"
 	  "    --e N [--d N] [--min N] [--manufacturer M] [--model M] [--owner O]\n"
 	  "    [--interval MONTHS]     or: calbench instrument add --file FILE.yaml\n"
+	  "  Pressure: --kind bourdon-gauge|digital-gauge|transmitter --unit bar [--lower N]\n"
+	  "    --max N --d N; bourdon: --class 0.1..4 (EN 837-1); digital: --mpe-reading %\n"
+	  "    --mpe-span % --mpe-digits N (any may be 0); transmitter (4-20 mA output):\n"
+	  "    --class = accuracy in % of span\n"
 	  "calbench instrument list [--json]\n"
 	  "calbench instrument show ID [--json]   register data, history, pass/fail counts\n" },
 	{ "standard", cmd_standard,
@@ -131,6 +136,9 @@ static const struct command commands[] = {
 	  "    [--u 0.16g] [--k 2] [--cert NO] --due YYYY-MM-DD [--description TEXT]\n"
 	  "  A weight must conform to its class: U <= MPE/3, |correction| <= MPE - U.\n"
 	  "    or: calbench standard add --file FILE.yaml (a list under 'standards:')\n"
+	  "calbench standard add --kind pressure --id ID --unit bar --range LO..HI --u U\n"
+	  "    [--u-rel %] [--k 2] --cert NO --due YYYY-MM-DD [--manufacturer M] [--model M]\n"
+	  "    [--serial SN]   a pressure reference: U = u + u-rel % of |p|\n"
 	  "calbench standard list [--json]\ncalbench standard show ID [--json]\n" },
 	{ "run", cmd_run,
 	  "calbench run --bench FILE --procedure FILE --instrument ID\n"
@@ -143,6 +151,11 @@ static const struct command commands[] = {
 	  "  A balance reporting another serial number than the register is refused\n"
 	  "  unless --accept-serial-mismatch. Overload or underload asks for the point\n"
 	  "  again; three in a row interrupt the run.\n"
+	  "  Pressure procedures: --instrument may be given several times (gauges of one\n"
+	  "  scale on one manifold; ID@BENCH_ID reads a gauge over its own interface);\n"
+	  "  --device is the reference controller, its register entry the bench's\n"
+	  "  'standard:' or --standard ID. Each gauge gets its own run, verdict and\n"
+	  "  document; --resume RUN continues the whole batch.\n"
 	  "  Answers file: one answer per line, 'ok' (or empty) confirms an instruction,\n"
 	  "  a number is a typed indication, 'quit' stops; '#' starts a comment.\n"
 	  "  Exit: 0 PASS, 2 FAIL, 3 interrupted, 4 refused, 1 error.\n" },

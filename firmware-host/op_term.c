@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cal/error.h"
+#include "cal/metrology.h"
 #include "cal/num.h"
 #include "cal/units.h"
 #include "cli.h"
@@ -146,21 +147,39 @@ const struct cal_operator_ops term_op_ops = {
 
 void cli_print_results(struct cli *cli, const struct cal_result *r, size_t n)
 {
-	printf("%3s  %-13s %-24s %10s %12s %10s %8s  %s\n", "#", "test", "point", "load",
-	       "indication", "error", "MPE", "verdict");
+	bool cal = false;
+
+	(void)cli;
+	for (size_t i = 0; i < n; i++)
+		cal = cal || r[i].k > 0;
+	printf("%3s  %-13s %-24s %10s %12s %10s %8s  %s%s\n", "#", "test", "point", "load",
+	       "indication", "error", "MPE", cal ? "     U (k)      " : "", "verdict");
 	for (size_t i = 0; i < n; i++) {
-		char load[32], ind[32], err[32], mpe[32];
+		char load[32], ind[32], err[32], mpe[32], u[48] = "";
 		bool range = strcmp(r[i].test, "repeatability") == 0 && r[i].reading_id == 0;
+		bool hyst = strcmp(r[i].test, "hysteresis") == 0;
 
 		cal_num_format_g(load, sizeof(load), r[i].load);
 		if (range)
 			snprintf(ind, sizeof(ind), "(range)");
+		else if (hyst)
+			snprintf(ind, sizeof(ind), "(down-up)");
 		else
 			cal_num_format(ind, sizeof(ind), r[i].indication, r[i].decimals);
 		cal_num_format(err, sizeof(err), r[i].error,
 			       r[i].decimals + (range ? 0 : CAL_ERROR_EXTRA_DECIMALS));
 		cal_num_format_g(mpe, sizeof(mpe), r[i].mpe);
-		printf("%3d  %-13s %-24s %7s %-2s %12s %10s %8s  %s\n", r[i].seq, r[i].test,
-		       r[i].label, load, r[i].unit, ind, err, mpe, r[i].verdict);
+		if (cal && r[i].k > 0) {
+			char ut[32];
+
+			/* U to two significant digits, half up (ILAC-P14, GUM 7.2.6) */
+			if (cal_round_sig(ut, sizeof(ut), NULL, NULL, r[i].u, 2))
+				snprintf(ut, sizeof(ut), "%g", r[i].u);
+			snprintf(u, sizeof(u), "%8s (%.2f)  ", ut, r[i].k);
+		} else if (cal) {
+			snprintf(u, sizeof(u), "%16s", "");
+		}
+		printf("%3d  %-13s %-24s %7s %-2s %12s %10s %8s  %s%s\n", r[i].seq, r[i].test,
+		       r[i].label, load, r[i].unit, ind, err, mpe, u, r[i].verdict);
 	}
 }

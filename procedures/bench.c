@@ -20,9 +20,8 @@
 static int parse_instr(struct cal_bench_instr *bi, struct fy_node *m, const char *name,
 		       const struct cal_bench *b, size_t index)
 {
-	static const char *const known[] = {
-		"id", "driver", "port", "serial", "description", NULL
-	};
+	static const char *const known[] = { "id",	    "driver",	"port", "serial",
+					     "description", "standard", NULL };
 	char where[96];
 	char serial[64] = "";
 	struct fy_node *n;
@@ -77,6 +76,10 @@ static int parse_instr(struct cal_bench_instr *bi, struct fy_node *m, const char
 	if (!err)
 		err = yamlx_str(bi->port_text, sizeof(bi->port_text), n, name, "port");
 	if (err)
+		return err;
+	/* The register id of the reference this instrument is (a pressure controller). */
+	n = yamlx_get(m, "standard");
+	if (n && (err = yamlx_str(bi->standard, sizeof(bi->standard), n, name, "standard")))
 		return err;
 	n = yamlx_get(m, "serial");
 	if (n) {

@@ -52,6 +52,12 @@ static const char *test_name(enum cal_test_kind k)
 		return "eccentricity";
 	case CAL_TEST_REPEATABILITY:
 		return "repeatability";
+	case CAL_TEST_PRESSURE:
+		return "pressure";
+	case CAL_TEST_HYSTERESIS:
+		return "hysteresis";
+	case CAL_TEST_CALIBRATION:
+		return "calibration";
 	}
 	return "?";
 }
@@ -297,7 +303,8 @@ static int run_point(struct engine *e, size_t i)
 {
 	const struct cal_plan_point *pt = &e->plan.points[i];
 	const struct cal_run_params *p = e->p;
-	struct cal_step_info step = { i + 1, e->plan.n, pt, e->plan.unit, test_title(e, pt->test) };
+	struct cal_step_info step = { i + 1, e->plan.n, pt, e->plan.unit, test_title(e, pt->test),
+				      NULL,  0 };
 	struct cal_result r;
 	struct cal_reading rd;
 	char text[320], again[256];

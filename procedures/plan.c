@@ -613,6 +613,11 @@ int cal_plan_build(struct cal_plan *out, const struct cal_procedure *p,
 		case CAL_TEST_REPEATABILITY:
 			err = plan_single_load(&b, ts);
 			break;
+		case CAL_TEST_PRESSURE:
+		case CAL_TEST_HYSTERESIS:
+		case CAL_TEST_CALIBRATION:
+			err = cal_error_set(CAL_ERR_CONFIG, "a pressure test in a weighing plan");
+			break;
 		}
 	}
 	free(usable);

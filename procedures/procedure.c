@@ -10,6 +10,7 @@
 
 #include "cal/error.h"
 #include "cal/procedure.h"
+#include "proc-internal.h"
 #include "yamlx.h"
 
 void cal_sha256_hex(char out[65], const void *data, size_t len)
@@ -185,6 +186,10 @@ static int parse_test(struct cal_test_spec *t, struct fy_node *m, const char *na
 			}
 		}
 		break;
+	case CAL_TEST_PRESSURE:
+	case CAL_TEST_HYSTERESIS:
+	case CAL_TEST_CALIBRATION:
+		break; /* not names a weighing procedure accepts */
 	}
 	return CAL_OK;
 }
@@ -224,7 +229,12 @@ static int parse_root(struct cal_procedure *p, struct fy_node *root, const char 
 	if (!fy_node_is_mapping(root))
 		return cal_error_set(CAL_ERR_CONFIG, "%s:%d: a procedure file is a mapping", name,
 				     yamlx_line(root));
-	err = yamlx_known_keys(root, known, name, "procedure");
+	n = yamlx_get(root, "instrument_kind");
+	if (n && yamlx_str(buf, sizeof(buf), n, name, "instrument_kind") == CAL_OK &&
+	    strcmp(buf, "pressure-gauge") == 0)
+		err = CAL_OK;
+	else
+		err = yamlx_known_keys(root, known, name, "procedure");
 	if (!err)
 		err = yamlx_require(&n, root, "procedure", name, "procedure");
 	if (!err)
@@ -254,9 +264,12 @@ static int parse_root(struct cal_procedure *p, struct fy_node *root, const char 
 				"instrument_kind");
 		if (err)
 			return err;
+		if (strcmp(p->instrument_kind, "pressure-gauge") == 0)
+			return cal_pressure_proc_parse(p, root, name);
 		if (strcmp(p->instrument_kind, "nawi") != 0)
 			return cal_error_set(CAL_ERR_CONFIG,
-					     "%s:%d: instrument_kind '%s' is not supported (nawi)",
+					     "%s:%d: instrument_kind '%s' is not supported (nawi, "
+					     "pressure-gauge)",
 					     name, yamlx_line(n), p->instrument_kind);
 	}
 	err = yamlx_require(&mpe, root, "mpe", name, "procedure");

@@ -10,6 +10,7 @@ enum cal_quantity {
 	CAL_Q_NONE = 0,
 	CAL_Q_MASS,	/* SI base unit kg */
 	CAL_Q_PRESSURE, /* SI unit Pa (derived, kg m^-1 s^-2) */
+	CAL_Q_CURRENT,	/* SI base unit A (transmitter outputs) */
 };
 
 enum cal_unit {
@@ -36,6 +37,9 @@ enum cal_unit {
 	CAL_UNIT_ATM,	   /* standard atmosphere, 101325 Pa exactly */
 	CAL_UNIT_MH2O,	   /* conventional metre of water: 1000 kg/m^3 * g_n * 1 m = 9806.65 Pa */
 	CAL_UNIT_HPA,	   /* hectopascal, 100 Pa */
+	/* electric current: the 4-20 mA output of a pressure transmitter */
+	CAL_UNIT_A,
+	CAL_UNIT_MA,
 };
 
 /*

@@ -31,7 +31,7 @@
 struct cal_db;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CAL_DB_SCHEMA_VERSION 2
+#define CAL_DB_SCHEMA_VERSION 3
 
 /*
  * Open (creating if needed) and migrate the database at @path (":memory:" for
@@ -78,7 +78,16 @@ struct cal_instrument {
 	double d;		 /* actual scale interval, in unit */
 	int interval_months;	 /* verification interval; 0 = none */
 	char created_at[24];	 /* ISO 8601 UTC, set by the db */
+	/* schema v3: pressure gauges and transmitters */
+	char kind[24];		/* "", "nawi", "bourdon-gauge", "digital-gauge", "transmitter" */
+	double scale_lo;	/* lower scale value (may be < 0), in unit; max is the upper */
+	double mpe_pct_reading; /* digital: a, % of |p| */
+	double mpe_pct_span;	/* digital: b, % of span; transmitter: class, % of span */
+	double mpe_digits;	/* digital: n, counts of the resolution d */
 };
+
+/* "bourdon-gauge", "digital-gauge", "transmitter": a pressure instrument kind. */
+bool cal_instrument_is_pressure(const struct cal_instrument *in);
 
 /* CAL_ERR_ARG (missing id/serial/type...), CAL_ERR_STATE if the id exists. */
 int cal_db_instrument_add(struct cal_db *db, const struct cal_instrument *in);
@@ -106,6 +115,37 @@ int cal_db_standard_add(struct cal_db *db, const struct cal_standard *s);
 int cal_db_standard_get(struct cal_standard *out, struct cal_db *db, const char *id);
 /* Ordered by nominal descending, then id. */
 int cal_db_standard_list(struct cal_standard **out, size_t *n, struct cal_db *db);
+
+/* ---- pressure standards (schema v3) -------------------------------------- */
+
+/*
+ * A pressure reference (a controller or a digital standard) as its
+ * calibration certificate gives it: range and expanded uncertainty
+ * U(p) = u_abs + u_rel·|p|, in its own unit, with coverage factor k.
+ */
+struct cal_pstandard {
+	char id[64];
+	char manufacturer[96];
+	char model[96];
+	char serial[64];
+	char unit[16]; /* a pressure unit, e.g. "bar" */
+	double range_lo, range_hi;
+	double u_abs; /* in unit */
+	double u_rel; /* fraction of |p| (0.0001 = 0.01 % of reading) */
+	double k;
+	char cert_no[64];
+	char due_date[11];
+	char description[128];
+	char created_at[24];
+};
+
+/* U at @p (in the standard's unit). */
+double cal_pstandard_U(const struct cal_pstandard *s, double p);
+
+/* CAL_ERR_STATE if the id is taken (by a weight too). */
+int cal_db_pstandard_add(struct cal_db *db, const struct cal_pstandard *s);
+int cal_db_pstandard_get(struct cal_pstandard *out, struct cal_db *db, const char *id);
+int cal_db_pstandard_list(struct cal_pstandard **out, size_t *n, struct cal_db *db);
 
 /* ---- runs ---------------------------------------------------------------- */
 
@@ -138,6 +178,11 @@ struct cal_run {
 	char dut_model[96]; /* as identified over the interface */
 	char dut_serial[64];
 	char status_reason[256]; /* why it was last interrupted or aborted ("" if never) */
+	/* schema v3 */
+	char activity[16];	/* "verification" (default when "") or "calibration" */
+	int64_t batch;		/* first run of the manifold batch; 0 = alone; in
+				   cal_db_run_begin CAL_RUN_BATCH_NEW starts one (its own id) */
+	char dut_device_id[64]; /* bench instrument the DUT was read through, "" = typed */
 };
 
 /*
@@ -146,6 +191,7 @@ struct cal_run {
  * dut_model, dut_serial. The procedure text is stored too (audit, resume).
  * CAL_ERR_NOTFOUND when the instrument does not exist.
  */
+#define CAL_RUN_BATCH_NEW (-1)
 int cal_db_run_begin(int64_t *run_id, struct cal_db *db, const struct cal_run *in,
 		     const char *procedure_text);
 int cal_db_run_get(struct cal_run *out, struct cal_db *db, int64_t run_id);
@@ -155,6 +201,12 @@ int cal_db_run_procedure_text(char **out, struct cal_db *db, int64_t run_id);
 int cal_db_run_add_standard(struct cal_db *db, int64_t run_id, const char *standard_id);
 /* The standards a run used (as registered now), largest first; free() *out. */
 int cal_db_run_standards(struct cal_standard **out, size_t *n, struct cal_db *db, int64_t run_id);
+/* The runs of one batch (gauges on one manifold), by id. free() *out. */
+int cal_db_run_batch(struct cal_run **out, size_t *n, struct cal_db *db, int64_t batch);
+/* Record the pressure reference of a run, a snapshot of its register entry now. */
+int cal_db_run_add_pstandard(struct cal_db *db, int64_t run_id, const char *standard_id);
+/* The pressure references of a run, as they were when used. free() *out. */
+int cal_db_run_pstandards(struct cal_pstandard **out, size_t *n, struct cal_db *db, int64_t run_id);
 /* RUNNING -> INTERRUPTED (Ctrl-C, lost instrument). */
 int cal_db_run_interrupt(struct cal_db *db, int64_t run_id, const char *reason);
 /* INTERRUPTED -> RUNNING with a new pid (resume). CAL_ERR_STATE otherwise. */
@@ -188,6 +240,15 @@ int cal_db_run_events(struct cal_run_event **out, size_t *n, struct cal_db *db, 
  */
 int cal_db_reading_add(int64_t *reading_id, struct cal_db *db, int64_t run_id, int point_seq,
 		       const char *source, const struct cal_reading *rd);
+/* A stored reading (resume, documents). */
+struct cal_db_reading {
+	int64_t id;
+	int point_seq;
+	char source[72];       /* "operator" or "device:<id>" */
+	struct cal_reading rd; /* unit parsed back; t_mono_ms as stored */
+};
+/* The readings of a run in the order they were committed. free() *out. */
+int cal_db_reading_list(struct cal_db_reading **out, size_t *n, struct cal_db *db, int64_t run_id);
 /* Number of readings of a run (tests, resume). */
 int cal_db_reading_count(int *n, struct cal_db *db, int64_t run_id);
 
@@ -205,6 +266,11 @@ struct cal_result {
 	char verdict[8];    /* "PASS" or "FAIL" */
 	char weights[128];  /* "W3+W4" */
 	int64_t reading_id; /* the reading this result was computed from; 0 = none */
+	/* schema v3; NaN when not given (verifications) */
+	double u;		/* expanded uncertainty U, in unit */
+	double k;		/* its coverage factor */
+	double nu_eff;		/* effective degrees of freedom (inf = all Type B) */
+	int64_t ref_reading_id; /* the reference reading; 0 = none */
 };
 
 /* CAL_ERR_STATE when seq already exists for the run (results are immutable). */
@@ -214,12 +280,27 @@ int cal_db_result_list(struct cal_result **out, size_t *n, struct cal_db *db, in
 /* Largest seq with a result, 0 when none (resume point). */
 int cal_db_result_last_seq(int *seq, struct cal_db *db, int64_t run_id);
 
+/*
+ * The evidence that a controlled reference had settled when @reading_id (a
+ * reading of @run_id) was taken: the rule, hold time, rate and the samples
+ * of the accepting window (struct cal_settle_result). Immutable.
+ */
+struct cal_settle_result;
+int cal_db_settle_evidence_add(struct cal_db *db, int64_t run_id, int64_t reading_id,
+			       double setpoint_si, const struct cal_settle_result *ev);
+/* The stored rule text and sample count of a reading's evidence (tests, documents). */
+int cal_db_settle_evidence_get(char *rule, size_t size, int *n_samples, struct cal_db *db,
+			       int64_t reading_id);
+
 /* ---- certificates -------------------------------------------------------- */
 
 enum cal_cert_kind {
 	CAL_CERT_VERIFICATION = 1, /* GCN, pass */
 	CAL_CERT_FAILURE = 2,	   /* biên bản "không đạt" */
+	CAL_CERT_CALIBRATION = 3,  /* calibration certificate (schema v3) */
 };
+/* "verification", "failure", "calibration". */
+const char *cal_cert_kind_name(enum cal_cert_kind k);
 
 struct cal_cert {
 	char number[64];

@@ -19,6 +19,7 @@
 #include "cal/clock.h"
 #include "cal/db.h"
 #include "cal/driver.h"
+#include "cal/metrology.h"
 #include "cal/transport.h"
 
 /* ---- bench files ---------------------------------------------------------- */
@@ -26,6 +27,7 @@
 struct cal_bench_instr {
 	char id[64];
 	char driver[64];
+	char standard[64]; /* register id of the reference standard it is ("" = none) */
 	char port_text[256];
 	struct cal_port_cfg port;
 	int line; /* 1-based line in the bench file */
@@ -56,6 +58,10 @@ enum cal_test_kind {
 	CAL_TEST_WEIGHING,	/* increasing and decreasing loads */
 	CAL_TEST_ECCENTRICITY,	/* off-centre loading */
 	CAL_TEST_REPEATABILITY, /* same load, several times */
+	/* pressure runs */
+	CAL_TEST_PRESSURE,    /* a point with increasing or decreasing pressure */
+	CAL_TEST_HYSTERESIS,  /* down - up at one point */
+	CAL_TEST_CALIBRATION, /* a calibration point: mean error with U */
 };
 
 /* A load named in a procedure, resolved against the instrument. */
@@ -99,6 +105,37 @@ struct cal_test_spec {
 	"simple acceptance: each |E| <= MPE (ILAC-G8:09/2019 §4.2.1); the uncertainty of the "    \
 	"test loads is bounded by the adequacy rule for the standards"
 
+/*
+ * Pressure procedures (instrument_kind: pressure-gauge): the points come from
+ * the gauge (EN 837-1 class or a count), the reference is a controller that
+ * settles at each setpoint under the settle rule, and every gauge on the
+ * manifold is judged against its own MPE.
+ */
+enum cal_pmpe_rule {
+	CAL_PMPE_EN837 = 1,   /* class % of span (bourdon-gauge) */
+	CAL_PMPE_DIGITAL,     /* a·|p| + b·span + n·d (digital-gauge) */
+	CAL_PMPE_TRANSMITTER, /* class % of 16 mA on the 4-20 mA output (transmitter) */
+};
+
+struct cal_pressure_proc {
+	char activity[16]; /* "verification" or "calibration" */
+	enum cal_pmpe_rule mpe_rule;
+	int points;	       /* test points over the scale, both ends included; 0 = by class */
+	bool dkd;	       /* calibration: DKD-R 6-1 sequence (series, preloads) */
+	char dkd_name;	       /* 'A', 'B', 'C'; 0 = chosen by the gauge's class */
+	double adequacy_ratio; /* reference U <= ratio x gauge MPE at every point; 0 = none */
+	unsigned budget_terms; /* CAL_PB_*, calibrations */
+	enum cal_decision_rule decision;
+	/* settling of the reference at each setpoint (cal_dev_settle) */
+	double band_pct_span;	/* |p - setpoint| <= this % of the gauge span; 0 = off */
+	double rate_pct_span_s; /* |dp/dt| <= this % of span per second */
+	double hold_s;		/* the conditions hold this long without a break */
+	int settle_timeout_s;	/* or the point ends with the reason */
+	int poll_ms;
+	bool require_flag;  /* the controller's own in-limits/stable/ready flag too */
+	int preload_hold_s; /* DKD preloads: time held at the upper limit */
+};
+
 struct cal_procedure {
 	char id[96];
 	char title[160];
@@ -113,6 +150,8 @@ struct cal_procedure {
 	int stability_timeout_s; /* per reading */
 	struct cal_test_spec tests[CAL_PROC_MAX_TESTS];
 	size_t n_tests;
+	bool pressure; /* instrument_kind pressure-gauge: tests[] unused, pr used */
+	struct cal_pressure_proc pr;
 	char sha256[65]; /* hex digest of the file's bytes */
 	char path[256];
 	char *text; /* the file's bytes, NUL-terminated, owned */
@@ -178,9 +217,12 @@ int cal_weights_compose(int *idx, size_t *n, size_t max_idx, const struct cal_st
 /* What the engine tells the operator side about the current step. */
 struct cal_step_info {
 	size_t k, n;			    /* step k of n (1-based) */
-	const struct cal_plan_point *point; /* NULL for general instructions */
+	const struct cal_plan_point *point; /* never NULL */
 	const char *unit;
 	const char *test_title;
+	const char *dut_id; /* pressure runs: the gauge asked for; NULL otherwise */
+	/* pressure runs: the settled reference value at the point, in unit (NaN: none yet) */
+	double ref_value;
 };
 
 /*
@@ -261,5 +303,63 @@ int cal_run_start(struct cal_run_outcome *out, const struct cal_run_params *p);
  * points already judged and continues with the next.
  */
 int cal_run_resume(struct cal_run_outcome *out, const struct cal_run_params *p, int64_t run_id);
+
+/* ---- pressure runs: gauges on one manifold -------------------------------- */
+
+#define CAL_PRUN_MAX_GAUGES 16
+
+struct cal_prun_gauge {
+	const struct cal_instrument *dut;
+	struct cal_device *dev; /* read over its own interface; NULL: typed by the operator */
+};
+
+struct cal_prun_params {
+	struct cal_db *db;
+	const struct cal_procedure *proc; /* ignored on resume (the run's stored text) */
+	struct cal_prun_gauge gauges[CAL_PRUN_MAX_GAUGES];
+	size_t n_gauges;
+	const char *mode; /* ignored on resume */
+	const char *operator_name;
+	const char *bench_path;	 /* for the record, may be NULL */
+	struct cal_device *ref;	 /* the controller: sets, settles and reads the reference */
+	const char *standard_id; /* its register entry (pressure standard); ignored on resume */
+	const struct cal_operator_ops *op;
+	void *op_ctx;
+	const struct cal_clock *clock; /* NULL = system clock */
+	volatile int *stop_flag;
+};
+
+struct cal_prun_outcome {
+	int64_t batch;					  /* the runs' batch (the first run's id) */
+	size_t n;					  /* == n_gauges */
+	struct cal_run_outcome runs[CAL_PRUN_MAX_GAUGES]; /* per gauge, in the given order */
+};
+
+/*
+ * Verify or calibrate every gauge on the manifold in one pass over the
+ * points: one run per gauge (same batch), sharing the reference readings.
+ * At each setpoint the controller settles under the procedure's rule
+ * (cal_dev_settle); the reference reading and its evidence are committed to
+ * every run, then each gauge's indication (typed or read) to its own run.
+ * When all points are taken each run is judged from its committed readings
+ * and completed with its own verdict and document.
+ *
+ * Refused before anything is recorded (CAL_ERR_REFUSED / CAL_ERR_CONFIG,
+ * message naming the gauge or the reference): a gauge of another kind than
+ * the procedure's MPE rule, gauges with different scales, a class that does
+ * not exist, fewer points than a class requires, a reference past its due
+ * date, out of its range, or not within adequacy_ratio of a gauge's MPE.
+ * A setpoint that does not settle, a lost controller, Ctrl-C: every run of
+ * the batch is interrupted with the reason (resumable), nothing unmeasured
+ * is recorded. Returns CAL_OK when every run completed.
+ */
+int cal_prun_start(struct cal_prun_outcome *out, const struct cal_prun_params *p);
+
+/*
+ * Resume the batch of run @run_id: p->gauges are the batch's instruments (any
+ * order) with their devices. Points whose indications are all committed are
+ * not taken again. Completed runs of the batch are left as they are.
+ */
+int cal_prun_resume(struct cal_prun_outcome *out, const struct cal_prun_params *p, int64_t run_id);
 
 #endif

@@ -27,8 +27,18 @@ run_demo_in() {
 	expect_out "^Failure record \(không đạt\) $NUMBER_RE$"
 	expect_out "Database: $dir/calbench-demo.db"
 	[ -f "$dir/calbench-demo.db" ] || fail "the demo database $dir/calbench-demo.db does not exist"
-	PASS_NO=$(sed -nE "s/^Certificate ($NUMBER_RE),.*/\1/p" "$T/out")
-	FAIL_NO=$(sed -nE "s/^Failure record \(không đạt\) ($NUMBER_RE)$/\1/p" "$T/out")
+	# the balances: the first certificate and failure record
+	PASS_NO=$(sed -nE "s/^Certificate ($NUMBER_RE),.*/\1/p" "$T/out" | head -n 1)
+	FAIL_NO=$(sed -nE "s/^Failure record \(không đạt\) ($NUMBER_RE)$/\1/p" "$T/out" | head -n 1)
+	# the manifold: three gauges on a simulated PACE, the third fails
+	sed -n '/^== Pressure/,$p' "$T/out" >"$T/pressure"
+	[ "$(grep -cE "^Certificate $NUMBER_RE, valid until" "$T/pressure")" = 2 ] ||
+		fail "the manifold did not give two certificates"
+	grep -qE "^Verdict: FAIL: pressure (up|down) [0-9.]+ bar: E = [0-9.]+ bar beyond the MPE ±0.16 bar$" "$T/pressure" ||
+		fail "no pressure gauge failed with its reason"
+	grep -q '^Results of run 5 (AK-DEMO-3)$' "$T/pressure" || fail "AK-DEMO-3 has no results"
+	sed -n '/^Results of run 5 (AK-DEMO-3)/,$p' "$T/pressure" | grep -qE "^Failure record \(không đạt\) $NUMBER_RE$" ||
+		fail "AK-DEMO-3 got no failure record"
 	[ -n "$PASS_NO" ] && [ -n "$FAIL_NO" ] || fail "no certificate / failure record number in the demo output"
 	[ "$PASS_NO" != "$FAIL_NO" ] || fail "the certificate and the failure record have the same number $PASS_NO"
 	# the number year is this year

@@ -22,7 +22,8 @@ set(CAL_IT_ENV
   "CAL_IT_DEMO_DIR=${CAL_IT_DEMO_DIR}")
 
 # script name -> per-test timeout (s); the slowest test of each takes < 15 s
-set(CAL_IT_SCRIPTS demo sim run manual errors sim_pressure pressure)
+set(CAL_IT_SCRIPTS demo sim run manual errors sim_pressure pressure register_pressure
+    pressure_run)
 set(CAL_IT_TIMEOUT_demo 90)
 set(CAL_IT_TIMEOUT_sim 60)
 set(CAL_IT_TIMEOUT_run 60)
@@ -30,6 +31,8 @@ set(CAL_IT_TIMEOUT_manual 60)
 set(CAL_IT_TIMEOUT_errors 60)
 set(CAL_IT_TIMEOUT_sim_pressure 60)
 set(CAL_IT_TIMEOUT_pressure 90)
+set(CAL_IT_TIMEOUT_register_pressure 60)
+set(CAL_IT_TIMEOUT_pressure_run 120)
 
 foreach(script IN LISTS CAL_IT_SCRIPTS)
   set(path ${CAL_IT_DIR}/${script}.sh)

@@ -9,3 +9,7 @@ cal_add_test(test_procedures_engine
   SOURCES unit/test_procedures_engine.c unit/test_procedures_fixture.c
   LIBS cal_procedures
   LABELS unit)
+cal_add_test(test_pressure_run
+  SOURCES unit/test_pressure_run.c helpers/null_transport.c
+  LIBS cal_procedures PkgConfig::SQLITE
+  LABELS unit)

@@ -17,6 +17,7 @@
 #include "cal/driver.h"
 #include "cal/error.h"
 #include "cal/units.h"
+#include "null_transport.h"
 
 /* The model: p(t) in Pa, flag(t); t in ms from the fake clock. */
 struct model {
@@ -76,36 +77,13 @@ static const struct cal_driver model_drv = {
 	.read = m_read,
 };
 
-static int nop_write(void *ctx, const void *buf, size_t len, int t)
-{
-	(void)ctx;
-	(void)buf;
-	(void)len;
-	(void)t;
-	return CAL_OK;
-}
-
-static int nop_read(void *ctx, void *buf, size_t size, size_t *got, int t)
-{
-	(void)ctx;
-	(void)buf;
-	(void)size;
-	(void)t;
-	*got = 0;
-	return CAL_ERR_TIMEOUT;
-}
-
-static const struct cal_transport_ops nop_ops = { .name = "none",
-						  .write = nop_write,
-						  .read = nop_read };
-
 static struct cal_device *open_model(struct model *m)
 {
 	struct cal_transport *tr = NULL;
 	struct cal_device *dev = NULL;
 
 	g = m;
-	assert_int_equal(cal_transport_new_custom(&tr, &nop_ops, NULL), CAL_OK);
+	assert_int_equal(null_transport_new(&tr), CAL_OK);
 	assert_int_equal(cal_dev_open_transport(&dev, &model_drv, tr, "ref1"), CAL_OK);
 	return dev;
 }

@@ -1,0 +1,272 @@
+/*
+ * calbench run for pressure procedures: the gauges on one manifold (each
+ * --instrument ID, or ID@DEVICE for a gauge read over its own interface),
+ * the reference controller (--device, or the bench's only instrument) and
+ * its register entry (--standard, or 'standard:' in the bench file).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cal/error.h"
+#include "cal/num.h"
+#include "cal/procedure.h"
+#include "cli.h"
+#include "run_pressure.h"
+
+struct pr_ctx {
+	struct cal_bench *bench;
+	struct cal_device *ref;
+	struct cal_device *devs[CAL_PRUN_MAX_GAUGES];
+	struct cal_instrument duts[CAL_PRUN_MAX_GAUGES];
+	struct cal_prun_params p;
+	const char *standard_id;
+};
+
+static int open_bench_dev(struct cal_device **dev, const struct cal_bench *b, const char *id)
+{
+	const struct cal_bench_instr *in = cal_bench_find(b, id);
+
+	if (!in)
+		return cal_error_set(CAL_ERR_NOTFOUND, "%s: no instrument '%s' in bench '%s'",
+				     b->path, id, b->name);
+	return cal_dev_open(dev, in->driver, &in->port, in->id);
+}
+
+/* The reference controller and its register id. */
+static int open_reference(struct pr_ctx *c, const char *bench_path, const char *device_id,
+			  const char *standard, bool need_standard)
+{
+	const struct cal_bench_instr *in = NULL;
+	int err = cal_bench_load(&c->bench, bench_path);
+
+	if (err)
+		return err;
+	if (device_id && device_id[0]) {
+		in = cal_bench_find(c->bench, device_id);
+		if (!in)
+			return cal_error_set(CAL_ERR_NOTFOUND,
+					     "%s: no instrument '%s' in bench '%s'", bench_path,
+					     device_id, c->bench->name);
+	} else if (c->bench->n == 1) {
+		in = &c->bench->instr[0];
+	} else {
+		return cal_error_set(
+			CAL_ERR_REFUSED,
+			"%s: the bench has %zu instruments; say which is the reference "
+			"controller with --device ID",
+			bench_path, c->bench->n);
+	}
+	if (standard && standard[0])
+		c->standard_id = standard;
+	else if (in->standard[0])
+		c->standard_id = in->standard;
+	if (!c->standard_id && need_standard)
+		return cal_error_set(CAL_ERR_REFUSED,
+				     "%s:%d: instrument '%s' names no 'standard:' (its pressure "
+				     "standard in the register, for its uncertainty and due date); "
+				     "add it or give --standard ID",
+				     bench_path, in->line, in->id);
+	err = cal_dev_open(&c->ref, in->driver, &in->port, in->id);
+	if (!err && cal_dev_set_setpoint(c->ref, 0, CAL_UNIT_BAR) == CAL_ERR_UNSUPPORTED)
+		err = cal_error_set(CAL_ERR_REFUSED,
+				    "%s (driver %s) cannot set a pressure: the reference of a "
+				    "pressure run is a controller",
+				    in->id, in->driver);
+	return err;
+}
+
+static void release(struct pr_ctx *c)
+{
+	for (size_t i = 0; i < CAL_PRUN_MAX_GAUGES; i++)
+		cal_dev_close(c->devs[i]);
+	cal_dev_close(c->ref);
+	cal_bench_free(c->bench);
+}
+
+/* A run that could not start: 4 when a precondition is not met, else 1. */
+static int refused(int err)
+{
+	cli_fail(err, "run refused");
+	switch (err) {
+	case CAL_ERR_REFUSED:
+	case CAL_ERR_CONFIG:
+	case CAL_ERR_STATE:
+	case CAL_ERR_NOTFOUND:
+		return CLI_REFUSED;
+	default:
+		return CLI_ERROR;
+	}
+}
+
+static void print_outcome(struct cli *cli, struct cal_db *db, const struct pr_ctx *c,
+			  const struct cal_prun_outcome *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		const struct cal_run_outcome *r = &o->runs[i];
+		struct cal_result *res = NULL;
+		size_t n = 0;
+
+		if (!r->completed || !r->cert.number[0])
+			continue;
+		if (cal_db_result_list(&res, &n, db, r->run_id) == CAL_OK) {
+			printf("\nResults of run %lld: %s\n", (long long)r->run_id,
+			       c->p.gauges[i].dut->id);
+			cli_print_results(cli, res, n);
+			free(res);
+		}
+		printf("Verdict %s: %s%s%s\n", c->p.gauges[i].dut->id, r->verdict,
+		       r->reason[0] ? ": " : "", r->reason);
+		if (r->cert.kind == CAL_CERT_VERIFICATION)
+			printf("Certificate: %s, issued %s, valid until %s\n", r->cert.number,
+			       r->cert.issue_date, r->cert.valid_until);
+		else if (r->cert.kind == CAL_CERT_CALIBRATION)
+			printf("Calibration certificate: %s, issued %s\n", r->cert.number,
+			       r->cert.issue_date);
+		else
+			printf("Failure record (không đạt): %s, issued %s\n", r->cert.number,
+			       r->cert.issue_date);
+	}
+}
+
+/* Exit code: 0 all PASS, 2 any FAIL, 3 interrupted, refused 4. */
+static int report(struct cli *cli, struct cal_db *db, const struct pr_ctx *c,
+		  const struct cal_prun_outcome *o, int err, const char *bench_path)
+{
+	bool any_fail = false, any_run = false;
+
+	for (size_t i = 0; i < o->n; i++)
+		any_run = any_run || o->runs[i].run_id;
+	if (!err) {
+		print_outcome(cli, db, c, o);
+		for (size_t i = 0; i < o->n; i++)
+			any_fail = any_fail || strcmp(o->runs[i].verdict, "PASS") != 0;
+		printf("\nBatch %lld: %zu gauge%s, %s\n", (long long)o->batch, o->n,
+		       o->n == 1 ? "" : "s", any_fail ? "at least one FAIL" : "all PASS");
+		return any_fail ? CLI_FAIL : CLI_OK;
+	}
+	if (any_run) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", cal_error_last());
+		cli_err("batch %lld interrupted: %s", (long long)o->batch, why);
+		fprintf(stderr,
+			"calbench: every reading so far is kept; continue with: calbench run "
+			"--resume %lld --bench %s\n",
+			(long long)o->batch, bench_path ? bench_path : "FILE");
+		return CLI_INTERRUPTED;
+	}
+	return refused(err);
+}
+
+/* "ID" or "ID@DEVICE". */
+static int add_gauge(struct pr_ctx *c, struct cal_db *db, const char *arg, const char *bench_path)
+{
+	size_t i = c->p.n_gauges;
+	char id[64];
+	const char *at = strchr(arg, '@');
+	int err;
+
+	if (i >= CAL_PRUN_MAX_GAUGES)
+		return cal_error_set(CAL_ERR_ARG, "at most %d gauges in one run",
+				     CAL_PRUN_MAX_GAUGES);
+	snprintf(id, sizeof(id), "%.*s", at ? (int)(at - arg) : (int)strlen(arg), arg);
+	err = cal_db_instrument_get(&c->duts[i], db, id);
+	if (err)
+		return err;
+	if (at && at[1]) {
+		if (!bench_path)
+			return cal_error_set(CAL_ERR_ARG, "%s: reading it needs --bench", arg);
+		err = open_bench_dev(&c->devs[i], c->bench, at + 1);
+		if (err)
+			return err;
+	}
+	c->p.gauges[i].dut = &c->duts[i];
+	c->p.gauges[i].dev = c->devs[i];
+	c->p.n_gauges++;
+	return CAL_OK;
+}
+
+int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressure_args *a)
+{
+	struct pr_ctx *c = calloc(1, sizeof(*c));
+	struct cal_prun_outcome *o = calloc(1, sizeof(*o));
+	struct cal_run *batch = NULL;
+	struct cal_run first;
+	size_t nb = 0;
+	int err, rc;
+
+	if (!c || !o) {
+		free(c);
+		free(o);
+		return cli_fail(CAL_ERR_NOMEM, NULL);
+	}
+	if (!a->bench_path) {
+		rc = cli_usage("run", "run: a pressure run needs --bench FILE (the reference "
+				      "controller)");
+		goto out;
+	}
+	if (a->resume_id) {
+		err = cal_db_run_get(&first, db, a->resume_id);
+		if (!err)
+			err = first.batch ? cal_db_run_batch(&batch, &nb, db, first.batch)
+					  : CAL_ERR_STATE;
+		if (!err)
+			err = open_reference(c, a->bench_path, first.device_id, NULL, false);
+		for (size_t i = 0; i < nb && !err; i++) {
+			char arg[160];
+
+			if (batch[i].status != CAL_RUN_INTERRUPTED &&
+			    batch[i].status != CAL_RUN_COMPLETED)
+				continue;
+			snprintf(arg, sizeof(arg), "%s%s%s", batch[i].instrument_id,
+				 batch[i].dut_device_id[0] ? "@" : "", batch[i].dut_device_id);
+			err = add_gauge(c, db, arg, a->bench_path);
+		}
+		if (!err)
+			printf("Resuming batch %lld: %zu gauge%s, %s, mode %s\n",
+			       (long long)first.batch, c->p.n_gauges, c->p.n_gauges == 1 ? "" : "s",
+			       first.procedure_title, first.mode);
+	} else {
+		err = open_reference(c, a->bench_path, a->device_id, a->standard_id, true);
+		for (size_t i = 0; i < a->n_instruments && !err; i++)
+			err = add_gauge(c, db, a->instruments[i], a->bench_path);
+		if (!err) {
+			printf("%s of %zu gauge%s (", a->proc->title, c->p.n_gauges,
+			       c->p.n_gauges == 1 ? "" : "s");
+			for (size_t i = 0; i < c->p.n_gauges; i++)
+				printf("%s%s", i ? ", " : "", c->duts[i].id);
+			printf("), mode %s\n", a->mode);
+		}
+	}
+	if (err) {
+		rc = refused(err);
+		goto out;
+	}
+	printf("Reference %s (standard %s) on %s\n", c->ref->id,
+	       a->resume_id ? "of the run" : c->standard_id, cal_transport_describe(c->ref->tr));
+	fflush(stdout);
+	c->p.db = db;
+	c->p.proc = a->proc;
+	c->p.mode = a->mode;
+	c->p.operator_name = a->operator_name;
+	c->p.bench_path = a->bench_path;
+	c->p.ref = c->ref;
+	c->p.standard_id = c->standard_id;
+	c->p.op = a->op;
+	c->p.op_ctx = a->op_ctx;
+	c->p.stop_flag = cli->stop_flag;
+	if (a->resume_id)
+		err = cal_prun_resume(o, &c->p, a->resume_id);
+	else
+		err = cal_prun_start(o, &c->p);
+	if (a->live_shown && *a->live_shown)
+		putchar('\n');
+	rc = report(cli, db, c, o, err, a->bench_path);
+out:
+	free(batch);
+	release(c);
+	free(c);
+	free(o);
+	return rc;
+}
