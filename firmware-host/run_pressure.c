@@ -68,7 +68,7 @@ static int open_reference(struct pr_ctx *c, const char *bench_path, const char *
 				     "add it or give --standard ID",
 				     bench_path, in->line, in->id);
 	err = cal_dev_open(&c->ref, in->driver, &in->port, in->id);
-	if (!err && cal_dev_set_setpoint(c->ref, 0, CAL_UNIT_BAR) == CAL_ERR_UNSUPPORTED)
+	if (!err && !c->ref->drv->set_setpoint)
 		err = cal_error_set(CAL_ERR_REFUSED,
 				    "%s (driver %s) cannot set a pressure: the reference of a "
 				    "pressure run is a controller",

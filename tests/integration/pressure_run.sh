@@ -198,6 +198,24 @@ test_manifold_lost_controller() {
 	sim_stop ref
 }
 
+# The controller's own range is narrower than its register entry says: it
+# refuses the 10 bar setpoint; the batch stops there with the reason (exit 3),
+# the four points taken stay, nothing is recorded for the fifth.
+test_manifold_setpoint_refused_by_controller() {
+	register_manifold
+	fast_procedure
+	sim_tcp ref --protocol pace --tau-ms 100 --dwell-ms 200 --range -1:8
+	manifold_bench pace "tcp:127.0.0.1:$SIM_PORT"
+	write_manifold_answers
+	cb run --procedure "$T/proc.yaml" --instrument AK-1 --instrument AK-2 --instrument AK-3 \
+		--mode initial --bench "$T/bench.yaml" --answers "$T/answers"
+	expect_rc 3
+	expect_err 'point up 10 bar: ref1: .*refused by the controller'
+	[ "$(sql "SELECT count(*) FROM runs WHERE status = 'interrupted'")" = 3 ] || fail "not all interrupted"
+	[ "$(sql "SELECT max(point_seq) FROM readings")" = 4 ] || fail "readings beyond the refused point"
+	sim_stop ref
+}
+
 # Refusals: nothing is recorded, exit 4, the message names the cause.
 test_manifold_refusals() {
 	register_manifold 2020-01-31

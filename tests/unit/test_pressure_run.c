@@ -113,6 +113,38 @@ static int m_vent(struct cal_device *dev)
 	return CAL_OK;
 }
 
+/* A digital gauge on the same manifold, read over its own interface: the
+ * controller's pressure plus dg_offset_pa, 3 decimals in bar; dg_fail makes
+ * it stop answering. */
+static double dg_offset_pa;
+static bool dg_fail;
+
+static int dg_read(struct cal_reading *out, struct cal_device *dev, enum cal_read_mode mode)
+{
+	double p = g_m->target_pa + dg_offset_pa;
+
+	(void)dev;
+	(void)mode;
+	if (dg_fail)
+		return cal_error_set(CAL_ERR_TIMEOUT, "dg1: no answer");
+	memset(out, 0, sizeof(*out));
+	out->value = round(p / 1e5 * 1000) / 1000;
+	out->unit = CAL_UNIT_BAR;
+	out->value_si = out->value * 1e5;
+	out->decimals = 3;
+	out->flags = CAL_RD_STABLE;
+	out->t_mono_ms = g_m->now;
+	snprintf(out->raw, sizeof(out->raw), "%.3f", out->value);
+	return CAL_OK;
+}
+
+static const struct cal_driver dg_drv = {
+	.name = "dg-model",
+	.dclass = CAL_DEV_PRESSURE,
+	.api_version = CAL_DRIVER_API_VERSION,
+	.read = dg_read,
+};
+
 static const struct cal_driver model_drv = {
 	.name = "model",
 	.dclass = CAL_DEV_PRESSURE,
@@ -487,6 +519,55 @@ static void test_compound_gauge(void **state)
 	assert_true(f->m.set_log[0] == -1e5);
 }
 
+/* A digital gauge read over its interface, beside two typed: its readings are the device's. */
+static void test_gauge_read_over_interface(void **state)
+{
+	struct fx *f = *state;
+	struct cal_transport *tr = NULL;
+	struct cal_device *dg = NULL;
+	struct cal_result *r = NULL;
+	size_t n = 0;
+
+	add_gauge(f, 1, "digital-gauge", "0.1", 0, 10, 0.001);
+	add_gauge(f, 2, "digital-gauge", "0.1", 0, 10, 0.001);
+	add_standard(f, 0.0004, 0.00001, "2027-10-31");
+	use_proc(f, "digital-pressure-gauge-verification.yaml");
+	assert_int_equal(null_transport_new(&tr), CAL_OK);
+	assert_int_equal(cal_dev_open_transport(&dg, &dg_drv, tr, "dg1"), CAL_OK);
+	f->p.gauges[1].dev = dg;
+	dg_offset_pa = 2500; /* +0.025 bar: beyond 0.1 % of 10 bar = 0.01 bar */
+	dg_fail = false;
+	f->tech.decimals = 3;
+	assert_int_equal(cal_prun_start(&f->out, &f->p), CAL_OK);
+	assert_string_equal(f->out.runs[0].verdict, "PASS");
+	assert_string_equal(f->out.runs[1].verdict, "FAIL");
+	assert_int_equal(count(f->db, "SELECT count(*) FROM readings WHERE source='device:dg1'"),
+			 10);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM readings WHERE source='operator'"), 10);
+	assert_int_equal(cal_db_result_list(&r, &n, f->db, f->out.runs[1].run_id), CAL_OK);
+	assert_near(find_result(r, n, "pressure", "up 5 bar")->error, 0.025, 1e-9);
+	assert_near(find_result(r, n, "pressure", "up 5 bar")->mpe, 0.01, 1e-12);
+	free(r);
+
+	/* the gauge's interface goes silent mid-run: the batch is interrupted */
+	cal_db_close(f->db);
+	assert_int_equal(cal_db_open(&f->db, ":memory:"), CAL_OK);
+	f->p.db = f->db;
+	f->p.n_gauges = 0;
+	add_gauge(f, 1, "digital-gauge", "0.1", 0, 10, 0.001);
+	add_gauge(f, 2, "digital-gauge", "0.1", 0, 10, 0.001);
+	add_standard(f, 0.0004, 0.00001, "2027-10-31");
+	f->p.gauges[1].dev = dg;
+	dg_fail = true;
+	assert_int_equal(cal_prun_start(&f->out, &f->p), CAL_ERR_TIMEOUT);
+	assert_non_null(strstr(cal_error_last(), "AK-2"));
+	assert_int_equal(count(f->db, "SELECT count(*) FROM runs WHERE status = 'interrupted'"), 2);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM readings WHERE source='device:dg1'"),
+			 0);
+	dg_fail = false;
+	cal_dev_close(dg);
+}
+
 /* ---- refusals leave nothing behind ----------------------------------------------- */
 
 static void expect_refusal(struct fx *f, int code, const char *words)
@@ -606,6 +687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_t17_digital_calibration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifold_verification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compound_gauge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gauge_read_over_interface, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_past_due_reference, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_inadequate_reference, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_mixed_scales_and_kinds, setup,
