@@ -5,6 +5,7 @@
  * 13.5951 g/cm^3 * g_n * 1 mm), except inH2O at 4 degC, which is the value
  * NIST SP 811 gives (249.082 Pa) and is flagged as such.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cal/error.h"
@@ -42,7 +43,37 @@ static const struct unit_def units[] = {
 	{ CAL_UNIT_HPA, "hPa", CAL_Q_PRESSURE, 100.0 },
 	{ CAL_UNIT_A, "A", CAL_Q_CURRENT, 1.0 },
 	{ CAL_UNIT_MA, "mA", CAL_Q_CURRENT, 1e-3 },
+	{ CAL_UNIT_M3, "m3", CAL_Q_VOLUME, 1.0 },
+	{ CAL_UNIT_L, "L", CAL_Q_VOLUME, 1e-3 },
+	{ CAL_UNIT_ML, "mL", CAL_Q_VOLUME, 1e-6 },
+	{ CAL_UNIT_M3_S, "m3/s", CAL_Q_FLOW, 1.0 },
+	{ CAL_UNIT_M3_H, "m3/h", CAL_Q_FLOW, 1.0 / 3600.0 },
+	{ CAL_UNIT_L_S, "L/s", CAL_Q_FLOW, 1e-3 },
+	{ CAL_UNIT_L_MIN, "L/min", CAL_Q_FLOW, 1e-3 / 60.0 },
+	{ CAL_UNIT_L_H, "L/h", CAL_Q_FLOW, 1e-3 / 3600.0 },
+	{ CAL_UNIT_M_S, "m/s", CAL_Q_VELOCITY, 1.0 },
 };
+
+const char *cal_quantity_si_symbol(enum cal_quantity q)
+{
+	switch (q) {
+	case CAL_Q_MASS:
+		return "kg";
+	case CAL_Q_PRESSURE:
+		return "Pa";
+	case CAL_Q_CURRENT:
+		return "A";
+	case CAL_Q_VOLUME:
+		return "m3";
+	case CAL_Q_FLOW:
+		return "m3/s";
+	case CAL_Q_VELOCITY:
+		return "m/s";
+	case CAL_Q_NONE:
+		break;
+	}
+	return "";
+}
 
 static const struct unit_def *find(enum cal_unit u)
 {
@@ -69,6 +100,14 @@ int cal_unit_parse(enum cal_unit *out, const char *symbol)
 	if (strcmp(symbol, "inH\xe2\x82\x82O") == 0) { /* inH₂O */
 		*out = CAL_UNIT_INH2O;
 		return CAL_OK;
+	}
+	if (strncmp(symbol, "m\xc2\xb3", 3) == 0) { /* m³, m³/s, m³/h */
+		char ascii[16];
+
+		if (strlen(symbol) - 1 >= sizeof(ascii))
+			return CAL_ERR_ARG;
+		snprintf(ascii, sizeof(ascii), "m3%s", symbol + 3);
+		return cal_unit_parse(out, ascii);
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(units[i].symbol, symbol) == 0) {

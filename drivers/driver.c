@@ -35,8 +35,17 @@ static int unsupported(const struct cal_device *dev, const char *what)
 			     dev->drv->name ? dev->drv->name : "(unnamed)", what);
 }
 
+static int open_dev(struct cal_device **out, const struct cal_driver *drv, struct cal_transport *tr,
+		    const char *id, const struct cal_dev_opts *opts);
+
 int cal_dev_open_transport(struct cal_device **out, const struct cal_driver *drv,
 			   struct cal_transport *tr, const char *id)
+{
+	return open_dev(out, drv, tr, id, NULL);
+}
+
+static int open_dev(struct cal_device **out, const struct cal_driver *drv, struct cal_transport *tr,
+		    const char *id, const struct cal_dev_opts *opts)
 {
 	struct cal_device *dev = NULL;
 	int rc;
@@ -63,6 +72,8 @@ int cal_dev_open_transport(struct cal_device **out, const struct cal_driver *drv
 	dev->tr = tr;
 	dev->timeout_ms = DEFAULT_TIMEOUT_MS;
 	dev->retries = DEFAULT_RETRIES;
+	if (opts)
+		dev->opts = *opts;
 	if (id)
 		snprintf(dev->id, sizeof(dev->id), "%s", id);
 	if (drv->open) {
@@ -83,6 +94,13 @@ fail:
 int cal_dev_open(struct cal_device **out, const char *driver_name, const struct cal_port_cfg *cfg,
 		 const char *id)
 {
+	return cal_dev_open_opts(out, driver_name, cfg, id, NULL);
+}
+
+int cal_dev_open_opts(struct cal_device **out, const char *driver_name,
+		      const struct cal_port_cfg *cfg, const char *id,
+		      const struct cal_dev_opts *opts)
+{
 	const struct cal_driver *drv;
 	struct cal_transport *tr = NULL;
 	int rc;
@@ -96,10 +114,19 @@ int cal_dev_open(struct cal_device **out, const char *driver_name, const struct 
 	drv = cal_driver_find(driver_name);
 	if (!drv)
 		return cal_error_set(CAL_ERR_NOTFOUND, "%s: no driver named '%s'", id, driver_name);
+	if (cal_port_is_modbus(cfg) != !!(drv->flags & CAL_DRV_MODBUS))
+		return cal_error_set(
+			CAL_ERR_ARG,
+			cal_port_is_modbus(cfg)
+				? "%s: driver %s does not speak Modbus: a modbus-tcp: or "
+				  "modbus-rtu: port is for driver modbus-flow"
+				: "%s: driver %s speaks Modbus: its port is "
+				  "modbus-tcp:HOST:PORT or modbus-rtu:TTY_PATH",
+			id, driver_name);
 	rc = cal_transport_open(&tr, cfg);
 	if (rc)
 		return cal_error_prefix(rc, "%s: ", id);
-	return cal_dev_open_transport(out, drv, tr, id);
+	return open_dev(out, drv, tr, id, opts);
 }
 
 void cal_dev_close(struct cal_device *dev)
@@ -202,6 +229,24 @@ int cal_dev_vent(struct cal_device *dev)
 	if (!dev->drv->vent)
 		return unsupported(dev, "vent");
 	return dev->drv->vent(dev);
+}
+
+int cal_dev_read_quantity(struct cal_reading *out, struct cal_device *dev, const char *name)
+{
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	rc = check_dev(dev, "cal_dev_read_quantity");
+	if (rc)
+		return rc;
+	if (!out || !name || !name[0])
+		return cal_error_set(CAL_ERR_ARG, "%s: read: no quantity named", dev->id);
+	if (!dev->drv->read_quantity)
+		return cal_error_set(CAL_ERR_UNSUPPORTED,
+				     "%s: driver %s reads one quantity only (no '%s')", dev->id,
+				     dev->drv->name, name);
+	return dev->drv->read_quantity(out, dev, name);
 }
 
 /*

@@ -11,12 +11,11 @@ extern const struct cal_driver cal_driver_mt_sics;
 extern const struct cal_driver cal_driver_pace;
 extern const struct cal_driver cal_driver_mensor_cpc;
 extern const struct cal_driver cal_driver_ppc4;
+extern const struct cal_driver cal_driver_modbus_flow;
 
 static const struct cal_driver *const drivers[] = {
-	&cal_driver_mt_sics,
-	&cal_driver_pace,
-	&cal_driver_mensor_cpc,
-	&cal_driver_ppc4,
+	&cal_driver_mt_sics, &cal_driver_pace,	      &cal_driver_mensor_cpc,
+	&cal_driver_ppc4,    &cal_driver_modbus_flow,
 };
 
 const struct cal_driver *cal_driver_find(const char *name)

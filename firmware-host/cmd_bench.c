@@ -102,7 +102,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		cal_port_cfg_describe(where, sizeof(where), &in->port);
 		printf("%-10s %-10s %-28s ", in->id, in->driver, where);
 		memset(&info, 0, sizeof(info));
-		err = cal_dev_open(&dev, in->driver, &in->port, in->id);
+		err = cal_bench_open(&dev, in);
 		if (!err) {
 			err = cal_dev_identify(&info, dev);
 			if (err == CAL_ERR_UNSUPPORTED)
@@ -163,7 +163,7 @@ static void reading_json(const char *id, const struct cal_reading *rd)
 	else
 		fputs("null", stdout);
 	printf(", \"unit_si\": \"%s\", \"overload\": %s, \"underload\": %s, \"raw\": ",
-	       cal_unit_quantity(rd->unit) == CAL_Q_PRESSURE ? "Pa" : "kg",
+	       cal_quantity_si_symbol(cal_unit_quantity(rd->unit)),
 	       (rd->flags & CAL_RD_OVERLOAD) ? "true" : "false",
 	       (rd->flags & CAL_RD_UNDERLOAD) ? "true" : "false");
 	cli_json_str(stdout, rd->raw);
@@ -181,12 +181,12 @@ static int stop_requested(const struct cal_reading *rd, void *payload)
 
 int cmd_read(struct cli *cli, int argc, char **argv)
 {
-	const char *bench_path = NULL, *timeout = NULL;
+	const char *bench_path = NULL, *timeout = NULL, *quantity = NULL;
 	bool json = false, now = false;
 	const struct cli_opt opts[] = {
-		{ "bench", true, &bench_path, NULL }, { "timeout", true, &timeout, NULL },
-		{ "json", false, NULL, &json },	      { "now", false, NULL, &now },
-		{ NULL, false, NULL, NULL },
+		{ "bench", true, &bench_path, NULL },  { "timeout", true, &timeout, NULL },
+		{ "json", false, NULL, &json },	       { "now", false, NULL, &now },
+		{ "quantity", true, &quantity, NULL }, { NULL, false, NULL, NULL },
 	};
 	const char *pos[1];
 	struct cal_bench *b = NULL;
@@ -214,10 +214,12 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		cal_bench_free(b);
 		return CLI_ERROR;
 	}
-	err = cal_dev_open(&dev, in->driver, &in->port, in->id);
+	err = cal_bench_open(&dev, in);
 	memset(&rd, 0, sizeof(rd));
 	if (!err) {
-		if (now)
+		if (quantity) /* a meter's flow, total, ...: one value, no stability to wait for */
+			err = cal_dev_read_quantity(&rd, dev, quantity);
+		else if (now)
 			err = cal_dev_read(&rd, dev, CAL_READ_NOW);
 		else
 			err = cal_dev_read_stable(&rd, dev, NULL, (int)(t_s * 1000), stop_requested,
@@ -268,7 +270,7 @@ static int open_bench_dev(struct cal_device **dev, struct cal_bench **b, const c
 			(*b)->name);
 		return CLI_ERROR;
 	}
-	err = cal_dev_open(dev, in->driver, &in->port, in->id);
+	err = cal_bench_open(dev, in);
 	return err ? cli_fail(err, NULL) : CLI_OK;
 }
 

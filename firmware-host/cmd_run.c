@@ -75,7 +75,7 @@ static int open_device(struct cal_device **dev, struct cal_bench **bench, const 
 			"%s: the bench has %zu instruments; say which with --device ID", bench_path,
 			(*bench)->n);
 	}
-	return cal_dev_open(dev, in->driver, &in->port, in->id);
+	return cal_bench_open(dev, in);
 }
 
 static int refused_code(int err);

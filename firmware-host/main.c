@@ -109,9 +109,10 @@ static const struct command commands[] = {
 	  "  Opens every instrument of the bench, identifies it and shows one reading.\n"
 	  "  Exit 1 when any instrument does not answer.\n" },
 	{ "read", cmd_read,
-	  "calbench read --bench FILE ID [--json] [--now] [--timeout S]\n"
+	  "calbench read --bench FILE ID [--json] [--now] [--timeout S] [--quantity NAME]\n"
 	  "  One reading, waiting for stability up to --timeout (default 10 s);\n"
-	  "  --now takes the current value, stable or not.\n" },
+	  "  --now takes the current value, stable or not. --quantity reads one\n"
+	  "  quantity of a meter's register map (flow, total, ...; default flow).\n" },
 	{ "setpoint", cmd_setpoint,
 	  "calbench setpoint --bench FILE ID VALUE UNIT [--hold S] [--max-rate R]\n"
 	  "    [--band B] [--timeout S] [--no-flag] [--json]\n"

@@ -30,7 +30,7 @@ static int open_bench_dev(struct cal_device **dev, const struct cal_bench *b, co
 	if (!in)
 		return cal_error_set(CAL_ERR_NOTFOUND, "%s: no instrument '%s' in bench '%s'",
 				     b->path, id, b->name);
-	return cal_dev_open(dev, in->driver, &in->port, in->id);
+	return cal_bench_open(dev, in);
 }
 
 /* The reference controller and its register id. */
@@ -67,7 +67,7 @@ static int open_reference(struct pr_ctx *c, const char *bench_path, const char *
 				     "standard in the register, for its uncertainty and due date); "
 				     "add it or give --standard ID",
 				     bench_path, in->line, in->id);
-	err = cal_dev_open(&c->ref, in->driver, &in->port, in->id);
+	err = cal_bench_open(&c->ref, in);
 	if (!err && !c->ref->drv->set_setpoint)
 		err = cal_error_set(CAL_ERR_REFUSED,
 				    "%s (driver %s) cannot set a pressure: the reference of a "

@@ -14,14 +14,90 @@
 #include <string.h>
 
 #include "cal/error.h"
+#include "cal/modbus_map.h"
 #include "cal/procedure.h"
+#include "proc-internal.h"
 #include "yamlx.h"
+
+/* A map: path relative to the bench file's directory unless absolute. */
+static int load_map(struct cal_bench_instr *bi, const char *file, const char *bench_path)
+{
+	char path[512];
+	const char *slash = strrchr(bench_path, '/');
+
+	if (file[0] == '/' || !slash)
+		snprintf(path, sizeof(path), "%s", file);
+	else
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - bench_path), bench_path,
+			 file);
+	bi->map_owned = calloc(1, sizeof(*bi->map_owned));
+	if (!bi->map_owned)
+		return CAL_ERR_NOMEM;
+	bi->opts.map = bi->map_owned;
+	return cal_mb_map_load(bi->map_owned, path);
+}
+
+/* unit_id, preset, map: only for a Modbus driver, which needs one of preset or map. */
+static int parse_modbus(struct cal_bench_instr *bi, struct fy_node *m, const char *name,
+			const char *where, const struct cal_driver *drv)
+{
+	struct fy_node *n, *preset = yamlx_get(m, "preset"), *map = yamlx_get(m, "map");
+	char buf[256];
+	int err;
+
+	if (!(drv->flags & CAL_DRV_MODBUS)) {
+		n = yamlx_get(m, "unit_id") ? yamlx_get(m, "unit_id") : preset ? preset : map;
+		if (n)
+			return cal_error_set(CAL_ERR_CONFIG,
+					     "%s:%d: %s: unit_id, preset and map are for Modbus "
+					     "meters (driver modbus-flow), not %s",
+					     name, yamlx_line(n), where, drv->name);
+		return CAL_OK;
+	}
+	bi->opts.unit_id = 1;
+	if ((n = yamlx_get(m, "unit_id")) != NULL &&
+	    (err = yamlx_int(&bi->opts.unit_id, n, name, "unit_id", 1, 247)))
+		return err;
+	if (!preset == !map)
+		return cal_error_set(CAL_ERR_CONFIG,
+				     "%s:%d: %s: give its register map: preset: NAME (%s) or map: "
+				     "FILE.yaml, one of them",
+				     name, bi->line, where, cal_mb_preset_names(buf, sizeof(buf)));
+	if (preset) {
+		err = yamlx_str(buf, sizeof(buf), preset, name, "preset");
+		if (err)
+			return err;
+		bi->opts.map = cal_mb_preset_find(buf);
+		if (!bi->opts.map) {
+			char known[256];
+
+			return cal_error_set(CAL_ERR_CONFIG,
+					     "%s:%d: %s: unknown preset '%s' (known: %s)", name,
+					     yamlx_line(preset), where, buf,
+					     cal_mb_preset_names(known, sizeof(known)));
+		}
+		return CAL_OK;
+	}
+	err = yamlx_str(buf, sizeof(buf), map, name, "map");
+	if (!err)
+		err = load_map(bi, buf, name);
+	if (err) {
+		/* the entry is not counted in the bench: its map is freed here */
+		free(bi->map_owned);
+		bi->map_owned = NULL;
+		bi->opts.map = NULL;
+		return cal_error_prefix(CAL_ERR_CONFIG, "%s:%d: %s: map: ", name, yamlx_line(map),
+					where);
+	}
+	return CAL_OK;
+}
 
 static int parse_instr(struct cal_bench_instr *bi, struct fy_node *m, const char *name,
 		       const struct cal_bench *b, size_t index)
 {
-	static const char *const known[] = { "id",	    "driver",	"port", "serial",
-					     "description", "standard", NULL };
+	static const char *const known[] = { "id",	    "driver",	"port",	   "serial",
+					     "description", "standard", "unit_id", "preset",
+					     "map",	    NULL };
 	char where[96];
 	char serial[64] = "";
 	struct fy_node *n;
@@ -101,7 +177,7 @@ static int parse_instr(struct cal_bench_instr *bi, struct fy_node *m, const char
 	if (err)
 		return cal_error_prefix(CAL_ERR_CONFIG, "%s:%d: %s: ", name,
 					yamlx_line(n ? n : yamlx_get(m, "port")), where);
-	return CAL_OK;
+	return parse_modbus(bi, m, name, where, drv);
 }
 
 int cal_bench_parse(struct cal_bench **out, const char *text, size_t len, const char *name)
@@ -191,10 +267,17 @@ const struct cal_bench_instr *cal_bench_find(const struct cal_bench *b, const ch
 	return NULL;
 }
 
+int cal_bench_open(struct cal_device **out, const struct cal_bench_instr *in)
+{
+	return cal_dev_open_opts(out, in->driver, &in->port, in->id, &in->opts);
+}
+
 void cal_bench_free(struct cal_bench *b)
 {
 	if (!b)
 		return;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->instr[i].map_owned);
 	free(b->instr);
 	free(b);
 }

@@ -11,7 +11,13 @@ enum cal_quantity {
 	CAL_Q_MASS,	/* SI base unit kg */
 	CAL_Q_PRESSURE, /* SI unit Pa (derived, kg m^-1 s^-2) */
 	CAL_Q_CURRENT,	/* SI base unit A (transmitter outputs) */
+	CAL_Q_VOLUME,	/* SI unit m3 (totalizers, proving tanks) */
+	CAL_Q_FLOW,	/* volume flow, SI unit m3/s */
+	CAL_Q_VELOCITY, /* flow velocity, SI unit m/s */
 };
+
+/* The SI unit a quantity's value_si is in: "kg", "Pa", "A", "m3", "m3/s"; "" for NONE. */
+const char *cal_quantity_si_symbol(enum cal_quantity q);
 
 enum cal_unit {
 	CAL_UNIT_NONE = 0,
@@ -40,13 +46,25 @@ enum cal_unit {
 	/* electric current: the 4-20 mA output of a pressure transmitter */
 	CAL_UNIT_A,
 	CAL_UNIT_MA,
+	/* volume ("m³" is accepted for m3) */
+	CAL_UNIT_M3,
+	CAL_UNIT_L,  /* litre, 1e-3 m3 exactly */
+	CAL_UNIT_ML, /* millilitre */
+	/* volume flow ("m³/h" is accepted for m3/h) */
+	CAL_UNIT_M3_S,
+	CAL_UNIT_M3_H,
+	CAL_UNIT_L_S,
+	CAL_UNIT_L_MIN,
+	CAL_UNIT_L_H,
+	CAL_UNIT_M_S, /* flow velocity */
 };
 
 /*
  * Case-sensitive symbol: mass "g", "kg", "mg", "ug" or "µg", "t", "ct",
  * "lb", "oz"; pressure "Pa", "kPa", "MPa", "bar", "mbar", "psi",
  * "kgf/cm2" (or "kgf/cm²"), "mmHg", "inH2O" (or "inH₂O"), "inH2O@4C",
- * "atm", "mH2O", "hPa".
+ * "atm", "mH2O", "hPa"; current "A", "mA"; volume "m3" (or "m³"), "L", "mL";
+ * flow "m3/s", "m3/h" (or "m³/s", "m³/h"), "L/s", "L/min", "L/h"; velocity "m/s".
  */
 int cal_unit_parse(enum cal_unit *out, const char *symbol);
 /* Canonical symbol, "" for CAL_UNIT_NONE. */

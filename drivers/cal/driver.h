@@ -17,7 +17,7 @@
 #include "cal/transport.h"
 #include "cal/units.h"
 
-#define CAL_DRIVER_API_VERSION 2
+#define CAL_DRIVER_API_VERSION 3
 
 enum cal_dev_class {
 	CAL_DEV_BALANCE = 1,
@@ -55,12 +55,26 @@ enum cal_read_mode {
 };
 
 struct cal_device;
+struct cal_mb_map;
+
+/*
+ * What a bench file says about an instrument beyond its port (API v3):
+ * Modbus unit id and register map. Borrowed: the map must outlive the device.
+ */
+struct cal_dev_opts {
+	int unit_id;		      /* Modbus slave / unit id 1..247; 0 = 1 */
+	const struct cal_mb_map *map; /* Modbus register map; NULL = none */
+};
+
+/* Driver flags. */
+#define CAL_DRV_MODBUS 0x1u /* speaks Modbus through libmodbus: needs a modbus-* port */
 
 struct cal_driver {
 	const char *name;     /* "mt-sics": lowercase, digits, dashes */
 	const char *longname; /* "Mettler Toledo MT-SICS balance" */
 	enum cal_dev_class dclass;
 	int api_version;	    /* CAL_DRIVER_API_VERSION */
+	unsigned flags;		    /* CAL_DRV_* */
 	const char *default_serial; /* "9600/8N1" */
 	/* Called with dev->tr open: allocate dev->priv, bring the link to a known state. */
 	int (*open)(struct cal_device *dev);
@@ -80,6 +94,12 @@ struct cal_driver {
 	int (*set_setpoint)(struct cal_device *dev, double value, enum cal_unit unit);
 	int (*control)(struct cal_device *dev, bool on);
 	int (*vent)(struct cal_device *dev);
+	/*
+	 * Instruments with several quantities (a flow meter's flow, totalizer,
+	 * temperature): read the one named (API v3). read() reads the main one.
+	 * CAL_ERR_NOTFOUND, naming the quantities there are, for another name.
+	 */
+	int (*read_quantity)(struct cal_reading *out, struct cal_device *dev, const char *name);
 };
 
 struct cal_device {
@@ -88,7 +108,8 @@ struct cal_device {
 	void *priv;		      /* driver state, owned by the driver */
 	char id[64];		      /* the bench file's id, for messages */
 	int timeout_ms;		      /* per command answer, default 2000 */
-	int retries; /* extra attempts after a timeout or garbled frame, default 2 */
+	int retries;		  /* extra attempts after a timeout or garbled frame, default 2 */
+	struct cal_dev_opts opts; /* from the bench file (zero when none) */
 };
 
 /* The driver registry: an explicit table in registry.c. */
@@ -102,6 +123,11 @@ const struct cal_driver *const *cal_driver_list(size_t *n);
  */
 int cal_dev_open(struct cal_device **out, const char *driver_name, const struct cal_port_cfg *cfg,
 		 const char *id);
+/* The same with the bench file's options (Modbus unit id and map); @opts may be NULL. */
+int cal_dev_open_opts(struct cal_device **out, const char *driver_name,
+		      const struct cal_port_cfg *cfg, const char *id,
+		      const struct cal_dev_opts *opts);
+
 /*
  * Open a device on a transport the caller already has (a custom transport
  * in tests, or one opened by other means). Takes ownership of @tr: it is
@@ -121,6 +147,7 @@ int cal_dev_tare(struct cal_device *dev);
 int cal_dev_set_setpoint(struct cal_device *dev, double value, enum cal_unit unit);
 int cal_dev_control(struct cal_device *dev, bool on);
 int cal_dev_vent(struct cal_device *dev);
+int cal_dev_read_quantity(struct cal_reading *out, struct cal_device *dev, const char *name);
 
 /* Called by cal_dev_read_stable() with each reading while waiting; return non-zero to stop. */
 typedef int (*cal_reading_progress_fn)(const struct cal_reading *rd, void *payload);

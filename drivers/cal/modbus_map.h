@@ -256,5 +256,7 @@ int cal_mb_register_parse(uint16_t *addr, enum cal_mb_function *fn, const char *
  */
 const struct cal_mb_map *cal_mb_preset_find(const char *name); /* NULL when none */
 const struct cal_mb_map *const *cal_mb_preset_list(size_t *n);
+/* "siemens-mag6000, endress-promag53, generic-mfe" into buf; returns buf. */
+const char *cal_mb_preset_names(char *buf, size_t size);
 
 #endif /* CAL_DRIVERS_MODBUS_MAP_H */

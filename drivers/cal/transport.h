@@ -16,8 +16,10 @@
 #include <stddef.h>
 
 enum cal_port_kind {
-	CAL_PORT_SERIAL = 1, /* a tty path */
-	CAL_PORT_TCP = 2,    /* "tcp:HOST:PORT" */
+	CAL_PORT_SERIAL = 1,	 /* a tty path */
+	CAL_PORT_TCP = 2,	 /* "tcp:HOST:PORT" */
+	CAL_PORT_MODBUS_TCP = 3, /* "modbus-tcp:HOST:PORT": libmodbus owns the link */
+	CAL_PORT_MODBUS_RTU = 4, /* "modbus-rtu:PATH" (a tty path, serial settings apply) */
 };
 
 enum cal_flow {
@@ -40,7 +42,8 @@ struct cal_port_cfg {
 };
 
 /*
- * Parse a port ("/dev/ttyUSB0", "/dev/pts/3", "./ttyA", "tcp:127.0.0.1:4001")
+ * Parse a port ("/dev/ttyUSB0", "/dev/pts/3", "./ttyA", "tcp:127.0.0.1:4001",
+ * "modbus-tcp:127.0.0.1:502", "modbus-rtu:/dev/ttyUSB1")
  * and serial settings ("9600/8N1", "2400/7E1", optional suffix "/xonxoff" or
  * "/rtscts"; NULL or "" means 9600/8N1).
  * On error returns CAL_ERR_ARG and sets a message naming the bad text.
@@ -50,7 +53,21 @@ int cal_port_cfg_parse(struct cal_port_cfg *out, const char *port, const char *s
 /* "tcp:127.0.0.1:4001" or "/dev/ttyUSB0 9600/8N1" for messages. */
 void cal_port_cfg_describe(char *buf, size_t size, const struct cal_port_cfg *cfg);
 
+/* A Modbus port: the link belongs to libmodbus, not to a byte-stream transport. */
+static inline int cal_port_is_modbus(const struct cal_port_cfg *cfg)
+{
+	return cfg->kind == CAL_PORT_MODBUS_TCP || cfg->kind == CAL_PORT_MODBUS_RTU;
+}
+
 struct cal_transport;
+
+/*
+ * The port a transport was opened for. For a Modbus port cal_transport_open()
+ * opens nothing: the transport only carries the configuration (and its
+ * description) to the driver, whose reads and writes go through libmodbus;
+ * its own read and write fail with CAL_ERR_UNSUPPORTED.
+ */
+const struct cal_port_cfg *cal_transport_cfg(const struct cal_transport *t);
 
 /* Backend operations, for custom (test) transports. */
 struct cal_transport_ops {

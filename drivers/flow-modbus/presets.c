@@ -7,6 +7,7 @@
  * (tests/unit/test_modbus_map.c checks it). Addresses are 0-based protocol
  * addresses; the maker's register number is in the comment.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cal/modbus_map.h"
@@ -99,4 +100,17 @@ const struct cal_mb_map *const *cal_mb_preset_list(size_t *n)
 	if (n)
 		*n = sizeof(presets) / sizeof(presets[0]);
 	return presets;
+}
+
+const char *cal_mb_preset_names(char *buf, size_t size)
+{
+	size_t n, len = 0;
+	const struct cal_mb_map *const *all = cal_mb_preset_list(&n);
+
+	if (!buf || !size)
+		return "";
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", all[i]->name);
+	return buf;
 }

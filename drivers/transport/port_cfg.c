@@ -2,6 +2,7 @@
  * Port and serial-settings strings from bench files.
  *
  *	port:   "/dev/ttyUSB0" | "/dev/pts/3" | "./ttyA" | "tcp:HOST:PORT"
+ *	        | "modbus-tcp:HOST:PORT" | "modbus-rtu:TTY_PATH"
  *	        (HOST may be "[v6 address]")
  *	serial: "BAUD/<bits><parity><stop>[/xonxoff|/rtscts|/none]"
  *	        e.g. "9600/8N1", "2400/7E1", "19200/8N2/rtscts"
@@ -50,9 +51,9 @@ static bool has_control_chars(const char *s)
 	return false;
 }
 
-static int parse_tcp(struct cal_port_cfg *out, const char *port)
+static int parse_tcp(struct cal_port_cfg *out, const char *port, size_t prefix)
 {
-	const char *hp = port + 4; /* after "tcp:" */
+	const char *hp = port + prefix; /* after "tcp:" or "modbus-tcp:" */
 	const char *host, *colon;
 	size_t hlen;
 	char esc[CAL_DRV_ESCAPE_MAX];
@@ -84,8 +85,9 @@ static int parse_tcp(struct cal_port_cfg *out, const char *port)
 	out->kind = CAL_PORT_TCP;
 	return CAL_OK;
 bad:
-	return cal_error_set(CAL_ERR_ARG, "port '%s': expected tcp:HOST:PORT",
-			     cal_drv_escape(esc, sizeof(esc), port, strlen(port)));
+	return cal_error_set(CAL_ERR_ARG, "port '%s': expected %sHOST:PORT",
+			     cal_drv_escape(esc, sizeof(esc), port, strlen(port)),
+			     prefix == 4 ? "tcp:" : "modbus-tcp:");
 }
 
 static int parse_serial(struct cal_port_cfg *out, const char *serial)
@@ -174,16 +176,31 @@ int cal_port_cfg_parse(struct cal_port_cfg *out, const char *port, const char *s
 		return cal_error_set(CAL_ERR_ARG, "port '%s': control characters in the name",
 				     cal_drv_escape(esc, sizeof(esc), port, strlen(port)));
 	if (strncmp(port, "tcp:", 4) == 0) {
-		rc = parse_tcp(&cfg, port);
+		rc = parse_tcp(&cfg, port, 4);
 		if (rc)
 			return rc;
+	} else if (strncmp(port, "modbus-tcp:", 11) == 0) {
+		rc = parse_tcp(&cfg, port, 11);
+		if (rc)
+			return rc;
+		cfg.kind = CAL_PORT_MODBUS_TCP;
 	} else {
-		if (strlen(port) >= sizeof(cfg.path))
+		const char *path = port;
+
+		cfg.kind = CAL_PORT_SERIAL;
+		if (strncmp(port, "modbus-rtu:", 11) == 0) {
+			path = port + 11;
+			cfg.kind = CAL_PORT_MODBUS_RTU;
+			if (!path[0])
+				return cal_error_set(CAL_ERR_ARG,
+						     "port '%s': expected modbus-rtu:TTY_PATH",
+						     port);
+		}
+		if (strlen(path) >= sizeof(cfg.path))
 			return cal_error_set(CAL_ERR_ARG,
 					     "port '%.40s...': path longer than %zu bytes", port,
 					     sizeof(cfg.path) - 1);
-		cfg.kind = CAL_PORT_SERIAL;
-		memcpy(cfg.path, port, strlen(port) + 1);
+		memcpy(cfg.path, path, strlen(path) + 1);
 	}
 	if (serial && serial[0]) {
 		rc = parse_serial(&cfg, serial);
@@ -205,20 +222,22 @@ void cal_port_cfg_describe(char *buf, size_t size, const struct cal_port_cfg *cf
 		return;
 	}
 	/* The arrays may come from a caller that did not NUL-terminate them. */
-	if (cfg->kind == CAL_PORT_TCP) {
+	if (cfg->kind == CAL_PORT_TCP || cfg->kind == CAL_PORT_MODBUS_TCP) {
 		int hlen = (int)strnlen(cfg->host, sizeof(cfg->host));
+		const char *pre = cfg->kind == CAL_PORT_TCP ? "tcp" : "modbus-tcp";
 
 		if (memchr(cfg->host, ':', (size_t)hlen))
-			snprintf(buf, size, "tcp:[%.*s]:%d", hlen, cfg->host, cfg->tcp_port);
+			snprintf(buf, size, "%s:[%.*s]:%d", pre, hlen, cfg->host, cfg->tcp_port);
 		else
-			snprintf(buf, size, "tcp:%.*s:%d", hlen, cfg->host, cfg->tcp_port);
+			snprintf(buf, size, "%s:%.*s:%d", pre, hlen, cfg->host, cfg->tcp_port);
 		return;
 	}
 	if (cfg->flow == CAL_FLOW_XONXOFF)
 		flow = "/xonxoff";
 	else if (cfg->flow == CAL_FLOW_RTSCTS)
 		flow = "/rtscts";
-	snprintf(buf, size, "%.*s %d/%d%c%d%s", (int)strnlen(cfg->path, sizeof(cfg->path)),
-		 cfg->path, cfg->baud, cfg->data_bits, cfg->parity ? cfg->parity : '?',
-		 cfg->stop_bits, flow);
+	snprintf(buf, size, "%s%.*s %d/%d%c%d%s",
+		 cfg->kind == CAL_PORT_MODBUS_RTU ? "modbus-rtu:" : "",
+		 (int)strnlen(cfg->path, sizeof(cfg->path)), cfg->path, cfg->baud, cfg->data_bits,
+		 cfg->parity ? cfg->parity : '?', cfg->stop_bits, flow);
 }

@@ -33,6 +33,7 @@ struct cal_transport {
 	const struct cal_transport_ops *ops; /* never NULL */
 	void *ctx;			     /* backend state, freed by ops->close */
 	char desc[300];			     /* for messages, see cal_transport_describe() */
+	struct cal_port_cfg cfg;	     /* what it was opened for (zero for custom ones) */
 	unsigned char buf[LINE_BUF_SIZE];    /* unread input: [rpos, wpos) */
 	size_t rpos;
 	size_t wpos;
@@ -113,6 +114,37 @@ static int open_serial(const struct cal_transport_ops **ops, void **ctx,
 	return rc;
 }
 
+static int modbus_write(void *ctx, const void *buf, size_t len, int timeout_ms)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	(void)timeout_ms;
+	return cal_error_set(CAL_ERR_UNSUPPORTED, "a Modbus port carries no byte stream");
+}
+
+static int modbus_read(void *ctx, void *buf, size_t size, size_t *got, int timeout_ms)
+{
+	(void)ctx;
+	(void)buf;
+	(void)size;
+	(void)timeout_ms;
+	*got = 0;
+	return cal_error_set(CAL_ERR_UNSUPPORTED, "a Modbus port carries no byte stream");
+}
+
+/* The placeholder for Modbus ports: configuration only (see cal_transport_cfg). */
+static const struct cal_transport_ops modbus_ops = {
+	.name = "libmodbus",
+	.write = modbus_write,
+	.read = modbus_read,
+};
+
+const struct cal_port_cfg *cal_transport_cfg(const struct cal_transport *t)
+{
+	return t ? &t->cfg : NULL;
+}
+
 int cal_transport_open(struct cal_transport **out, const struct cal_port_cfg *cfg)
 {
 	const struct cal_transport_ops *ops = NULL;
@@ -139,6 +171,11 @@ int cal_transport_open(struct cal_transport **out, const struct cal_port_cfg *cf
 		rc = cal_tr_tcp_open(&ctx, cfg, desc, CAL_TCP_CONNECT_TIMEOUT_MS);
 		ops = &cal_tr_tcp_ops;
 		break;
+	case CAL_PORT_MODBUS_TCP:
+	case CAL_PORT_MODBUS_RTU:
+		ops = &modbus_ops; /* the driver opens the link with libmodbus */
+		rc = CAL_OK;
+		break;
 	default:
 		return cal_error_set(CAL_ERR_ARG, "unknown port kind %d", (int)cfg->kind);
 	}
@@ -146,9 +183,11 @@ int cal_transport_open(struct cal_transport **out, const struct cal_port_cfg *cf
 		return rc;
 	rc = cal_transport_new_custom(out, ops, ctx);
 	if (rc) {
-		ops->close(ctx);
+		if (ops->close)
+			ops->close(ctx);
 		return rc;
 	}
+	(*out)->cfg = *cfg;
 	snprintf((*out)->desc, sizeof((*out)->desc), "%s", desc);
 	log_dbg("%s: opened with %s", desc, ops->name);
 	return CAL_OK;

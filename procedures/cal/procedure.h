@@ -31,6 +31,10 @@ struct cal_bench_instr {
 	char port_text[256];
 	struct cal_port_cfg port;
 	int line; /* 1-based line in the bench file */
+	/* Modbus meters: unit_id, and preset: NAME or map: FILE.yaml (relative to the bench file)
+	 */
+	struct cal_dev_opts opts; /* opts.map points at a preset or into map_owned */
+	struct cal_mb_map *map_owned;
 };
 
 struct cal_bench {
@@ -49,6 +53,8 @@ int cal_bench_load(struct cal_bench **out, const char *path);
 /* Same, from text (tests); @name is used in messages. */
 int cal_bench_parse(struct cal_bench **out, const char *text, size_t len, const char *name);
 const struct cal_bench_instr *cal_bench_find(const struct cal_bench *b, const char *id);
+/* Open the device of a bench entry with its options (cal_dev_open_opts). */
+int cal_bench_open(struct cal_device **out, const struct cal_bench_instr *in);
 void cal_bench_free(struct cal_bench *b);
 
 /* ---- procedures ------------------------------------------------------------ */

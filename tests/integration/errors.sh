@@ -68,7 +68,7 @@ instruments:
 EOF
 	cb read --bench "$T/bench.yaml" bal1
 	expect_rc 1
-	expect_one_line_error "^calbench: $T/bench.yaml:4: instrument 'bal1': unknown driver 'foo-bar' \(known: mt-sics, pace, mensor-cpc, ppc4\)$"
+	expect_one_line_error "^calbench: $T/bench.yaml:4: instrument 'bal1': unknown driver 'foo-bar' \(known: mt-sics, pace, mensor-cpc, ppc4, modbus-flow\)$"
 	cb bench check --bench "$T/bench.yaml"
 	expect_rc 1
 	expect_one_line_error "^calbench: $T/bench.yaml:4: .*unknown driver 'foo-bar'"

@@ -21,16 +21,6 @@ instruments:
 EOF2
 }
 
-# json_num KEY: the number after "KEY": in the last stdout.
-json_num() {
-	sed -nE "s/.*\"$1\": (-?[0-9.eE+-]+).*/\\1/p" "$T/out" | head -n 1
-}
-
-# near VALUE WANT TOL: |VALUE - WANT| <= TOL
-near() {
-	awk -v v="$1" -v w="$2" -v t="$3" 'BEGIN { d = v - w; if (d < 0) d = -d; exit !(d <= t) }'
-}
-
 # The whole tour on one dialect and link. $1 driver, $2 tcp|pty.
 tour() {
 	local drv=$1 link=$2 port

@@ -565,7 +565,7 @@ static void test_dispatch_arguments(void **state)
 
 	/* Registry. */
 	all = cal_driver_list(&n);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5); /* mt-sics, pace, mensor-cpc, ppc4, modbus-flow */
 	assert_ptr_equal(all[0], cal_driver_find("mt-sics"));
 	assert_null(cal_driver_find("no-such"));
 	assert_null(cal_driver_find(NULL));
