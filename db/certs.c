@@ -604,6 +604,9 @@ static int later_document(char *out, size_t size, struct cal_db *db, const struc
 	rc = db_prepare(&st, db,
 			"SELECT n.number FROM certificates n WHERE n.instrument_id = ?1 "
 			"AND n.rowid > (SELECT rowid FROM certificates WHERE number = ?2) "
+			/* a calibration does not replace a verification, nor the reverse */
+			"AND (n.kind = 'calibration') = "
+			"((SELECT kind FROM certificates WHERE number = ?2) = 'calibration') "
 			"AND NOT EXISTS (SELECT 1 FROM certificate_revocations v "
 			"WHERE v.number = n.number) ORDER BY n.rowid LIMIT 1");
 	if (rc)

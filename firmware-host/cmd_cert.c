@@ -411,9 +411,11 @@ void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *n
 		return;
 	}
 	printf("%s: %s\n", v->cert.number, cal_verify_status_name(v->status));
-	printf("  document    %s\n", v->cert.kind == CAL_CERT_VERIFICATION
-					     ? "verification certificate"
-					     : "failure record (không đạt)");
+	printf("  document    %s\n",
+	       v->cert.kind == CAL_CERT_VERIFICATION ? "verification certificate"
+	       : v->cert.kind == CAL_CERT_CALIBRATION
+		       ? "calibration certificate (giấy chứng nhận hiệu chuẩn)"
+		       : "failure record (không đạt)");
 	printf("  instrument  %s %s, model %s, serial %s\n", in->manufacturer, in->type, in->model,
 	       in->serial);
 	printf("  owner       %s\n", in->owner);
@@ -426,9 +428,10 @@ void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *n
 		printf("  revoked     %s: %s\n", v->cert.revoked_at, v->cert.revoke_reason);
 	if (v->superseded_by.number[0])
 		printf("  superseded  by %s, %s issued %s\n", v->superseded_by.number,
-		       v->superseded_by.kind == CAL_CERT_VERIFICATION
-			       ? "a verification certificate"
-			       : "a failure record (the instrument failed since)",
+		       v->superseded_by.kind == CAL_CERT_VERIFICATION ? "a verification certificate"
+		       : v->superseded_by.kind == CAL_CERT_CALIBRATION ? "a calibration certificate"
+								       : "a failure record (the "
+									 "instrument failed since)",
 		       v->superseded_by.issue_date);
 	if (v->cert.lab_name[0])
 		printf("  issued by   %s\n", v->cert.lab_name);

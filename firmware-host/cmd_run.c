@@ -330,6 +330,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		pa.op = &term_op_ops;
 		pa.op_ctx = &t;
 		pa.live_shown = &t.live_shown;
+		pa.accept_serial_mismatch = accept_serial;
 		rc = cli_run_pressure(cli, db, &pa);
 		goto out;
 	}

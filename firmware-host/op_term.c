@@ -152,14 +152,21 @@ void cli_print_results(struct cli *cli, const struct cal_result *r, size_t n)
 	(void)cli;
 	for (size_t i = 0; i < n; i++)
 		cal = cal || r[i].k > 0;
-	printf("%3s  %-13s %-24s %10s %12s %10s %8s  %s%s\n", "#", "test", "point", "load",
-	       "indication", "error", "MPE", cal ? "     U (k)      " : "", "verdict");
+	printf("%3s  %-13s %-24s %10s %12s %12s %10s %8s  %s%s\n", "#", "test", "point", "load",
+	       "reference", "indication", "error", "MPE", cal ? "     U (k)      " : "", "verdict");
 	for (size_t i = 0; i < n; i++) {
-		char load[32], ind[32], err[32], mpe[32], u[48] = "";
+		char load[32], ref[32], ind[32], err[32], mpe[32], u[48] = "";
 		bool range = strcmp(r[i].test, "repeatability") == 0 && r[i].reading_id == 0;
 		bool hyst = strcmp(r[i].test, "hysteresis") == 0;
 
 		cal_num_format_g(load, sizeof(load), r[i].load);
+		/* what the error is taken against: the weights' conventional mass, the
+		 * reference pressure as read; to the digits of the error */
+		if (isfinite(r[i].ref) && !range && !hyst)
+			cal_num_format(ref, sizeof(ref), r[i].ref,
+				       r[i].decimals + CAL_ERROR_EXTRA_DECIMALS);
+		else
+			snprintf(ref, sizeof(ref), "-");
 		if (range)
 			snprintf(ind, sizeof(ind), "(range)");
 		else if (hyst)
@@ -179,7 +186,7 @@ void cli_print_results(struct cli *cli, const struct cal_result *r, size_t n)
 		} else if (cal) {
 			snprintf(u, sizeof(u), "%16s", "");
 		}
-		printf("%3d  %-13s %-24s %7s %-2s %12s %10s %8s  %s%s\n", r[i].seq, r[i].test,
-		       r[i].label, load, r[i].unit, ind, err, mpe, u, r[i].verdict);
+		printf("%3d  %-13s %-24s %7s %-2s %12s %12s %10s %8s  %s%s\n", r[i].seq, r[i].test,
+		       r[i].label, load, r[i].unit, ref, ind, err, mpe, u, r[i].verdict);
 	}
 }

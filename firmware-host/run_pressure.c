@@ -152,8 +152,15 @@ static int report(struct cli *cli, struct cal_db *db, const struct pr_ctx *c,
 		cli_err("batch %lld interrupted: %s", (long long)o->batch, why);
 		fprintf(stderr,
 			"calbench: every reading so far is kept; continue with: calbench run "
-			"--resume %lld --bench %s\n",
+			"--resume %lld --bench %s\n"
+			"calbench: the controller was told to vent; make sure the manifold is at "
+			"atmosphere before a gauge is removed\n",
 			(long long)o->batch, bench_path ? bench_path : "FILE");
+		return CLI_INTERRUPTED;
+	}
+	if (err == CAL_ERR_INTERRUPTED) {
+		cli_err("stopped before the first point (%s): nothing was recorded",
+			cal_error_last());
 		return CLI_INTERRUPTED;
 	}
 	return refused(err);
@@ -207,10 +214,20 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 		goto out;
 	}
 	if (a->resume_id) {
+		bool open = false;
+
 		err = cal_db_run_get(&first, db, a->resume_id);
 		if (!err)
 			err = first.batch ? cal_db_run_batch(&batch, &nb, db, first.batch)
 					  : CAL_ERR_STATE;
+		for (size_t i = 0; !err && i < nb; i++)
+			open = open || batch[i].status == CAL_RUN_INTERRUPTED ||
+			       batch[i].status == CAL_RUN_RUNNING;
+		if (!err && !open)
+			err = cal_error_set(CAL_ERR_STATE,
+					    "run %lld: no run of its batch %lld is interrupted: "
+					    "nothing to resume",
+					    a->resume_id, (long long)first.batch);
 		if (!err)
 			err = open_reference(c, a->bench_path, first.device_id, NULL, false);
 		for (size_t i = 0; i < nb && !err; i++) {
@@ -256,6 +273,7 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 	c->p.op = a->op;
 	c->p.op_ctx = a->op_ctx;
 	c->p.stop_flag = cli->stop_flag;
+	c->p.accept_serial_mismatch = a->accept_serial_mismatch;
 	if (a->resume_id)
 		err = cal_prun_resume(o, &c->p, a->resume_id);
 	else

@@ -21,6 +21,7 @@ struct cli_pressure_args {
 	const struct cal_operator_ops *op;
 	void *op_ctx;
 	const bool *live_shown; /* the terminal operator left a live line */
+	bool accept_serial_mismatch;
 };
 
 /* Run (or resume) and report; returns the exit code. */

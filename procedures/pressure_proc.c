@@ -121,8 +121,10 @@ static int parse_settle(struct cal_pressure_proc *pr, struct fy_node *m, const c
 		err = opt_pos(&pr->rate_pct_span_s, m, "rate_pct_span_s", name, false);
 	if (!err && (n = yamlx_get(m, "hold_s"))) {
 		err = yamlx_num(&pr->hold_s, n, name, "hold_s");
-		if (!err && !(pr->hold_s >= 0 && pr->hold_s <= 3600))
-			err = cal_error_set(CAL_ERR_CONFIG, "%s:%d: hold_s must be in 0..3600",
+		if (!err && !(pr->hold_s > 0 && pr->hold_s <= 3600))
+			err = cal_error_set(CAL_ERR_CONFIG,
+					    "%s:%d: hold_s must be in (0, 3600]: a settled point "
+					    "is one that held",
 					    name, yamlx_line(n));
 	}
 	if (!err && (n = yamlx_get(m, "timeout_s")))

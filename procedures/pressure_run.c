@@ -35,6 +35,8 @@
 #include "cal/units.h"
 
 #define PRUN_MAX_POINTS 41
+/* A typed indication further than this many MPEs from the reference is asked again. */
+#define PRUN_GROSS_MPE 10
 
 struct pstep {
 	int series;   /* 0-based */
@@ -216,6 +218,16 @@ static int check_gauge(struct prun *e, struct gauge *g, size_t i)
 					     d->id);
 		break;
 	}
+	if (e->pr->mpe_rule != CAL_PMPE_TRANSMITTER && d->d > 0) {
+		double mpe;
+
+		if (gauge_mpe(&mpe, e, g, e->lo) == CAL_OK && d->d > mpe * (1 + 1e-9))
+			return cal_error_set(
+				CAL_ERR_REFUSED,
+				"%s: its reading resolution d = %g %s is larger than its "
+				"MPE %g %s: it cannot be read well enough to be judged",
+				d->id, d->d, d->unit, mpe, d->unit);
+	}
 	if (is_calibration(e) && (e->pr->budget_terms & CAL_PB_RESOLUTION) && !(d->d > 0))
 		return cal_error_set(CAL_ERR_CONFIG,
 				     "%s: the budget has a resolution term: register the gauge's "
@@ -303,7 +315,7 @@ static int plan_points(struct prun *e)
 				e->g[0].dut->accuracy_class[0] ? e->g[0].dut->accuracy_class : "?",
 				need);
 	}
-	if (!pr->dkd && !pr->points)
+	if (!pr->points) /* by class, or a DKD sequence: on round scale values */
 		n = scale_points(n, span(e));
 	if (n < 2 || n > PRUN_MAX_POINTS)
 		return cal_error_set(CAL_ERR_CONFIG, "%d points is not in 2..%d", n,
@@ -533,6 +545,8 @@ static int preload(struct prun *e)
 	return CAL_OK;
 }
 
+static int expected(double *out, const struct prun *e, double p);
+
 /* The indication of gauge @g at step @k: read over its interface, or typed. */
 static int take_indication(struct cal_reading *rd, struct prun *e, struct gauge *g,
 			   struct cal_step_info *si)
@@ -566,7 +580,9 @@ static int take_indication(struct cal_reading *rd, struct prun *e, struct gauge 
 		cal_num_format(ref, sizeof(ref), si->ref_value, e->ref_decimals);
 		snprintf(prompt, sizeof(prompt), "%s at %s (reference %s %s): %s (%s)", g->dut->id,
 			 si->point->label, ref, cal_unit_symbol(e->unit),
-			 is_transmitter(e) ? "output current" : "indication, tap lightly first",
+			 is_transmitter(e)		     ? "output current"
+			 : e->pr->mpe_rule == CAL_PMPE_EN837 ? "indication, tap lightly first"
+							     : "indication",
 			 cal_unit_symbol(u));
 		err = p->op->ask_value(p->op_ctx, si, prompt, &v, &dec);
 		if (err)
@@ -574,6 +590,28 @@ static int take_indication(struct cal_reading *rd, struct prun *e, struct gauge 
 		if (!isfinite(v))
 			return cal_error_set(CAL_ERR_ARG, "%s: the indication is not a number",
 					     g->dut->id);
+		/* far beyond the MPE: a typo until the technician types it again */
+		for (int attempt = 1; attempt < 3; attempt++) {
+			double x, mpe, again;
+			int dec2 = 0;
+
+			if (expected(&x, e, si->ref_value) ||
+			    gauge_mpe(&mpe, e, g, si->ref_value) ||
+			    fabs(v - x) <= PRUN_GROSS_MPE * mpe)
+				break;
+			snprintf(prompt, sizeof(prompt),
+				 "%s at %s: %g %s is more than %d x the MPE from the reference %s "
+				 "%s; type the indication again to confirm",
+				 g->dut->id, si->point->label, v, cal_unit_symbol(u),
+				 PRUN_GROSS_MPE, ref, cal_unit_symbol(e->unit));
+			err = p->op->ask_value(p->op_ctx, si, prompt, &again, &dec2);
+			if (err)
+				return err;
+			if (again == v)
+				break; /* confirmed */
+			v = again;
+			dec = dec2;
+		}
 		rd->value = v;
 		rd->unit = u;
 		rd->value_si = v * cal_unit_si_factor(u);
@@ -922,6 +960,24 @@ static int execute(struct prun *e)
 	for (size_t k = 0; k < e->n_steps && !err; k++) {
 		if (step_done(e, k))
 			continue;
+		/*
+		 * Resumed after a stop (the controller was vented): come to the
+		 * point the way the sequence comes to it, from the step before,
+		 * so that a point going down is not approached from below.
+		 */
+		if (any_done && k > 0 && step_done(e, k - 1)) {
+			static struct cal_settle_result ev;
+			struct cal_step_info si;
+
+			step_info(&si, e, k - 1);
+			err = settle_at(&ev, e, e->steps[k - 1].pt.load, &si);
+			if (err) {
+				cal_error_prefix(err, "back to %s before resuming: ",
+						 e->steps[k - 1].pt.label);
+				break;
+			}
+			any_done = false;
+		}
 		if (stop_requested(e)) {
 			err = cal_error_set(CAL_ERR_INTERRUPTED, "stopped by the operator");
 			break;
@@ -989,12 +1045,40 @@ static int setup_instruction(struct prun *e)
 					e->g[i].dut->id);
 	if (len < sizeof(text))
 		snprintf(text + len, sizeof(text) - len,
-			 " to the manifold of %s, gauges upright, vented; check every pointer "
-			 "at zero",
+			 " to the manifold of %s, vented; check every gauge reads zero",
 			 e->p->ref->id);
 	step_info(&si, e, 0);
 	si.test_title = "Set-up";
 	return e->p->op->instruct(e->p->op_ctx, &si, text);
+}
+
+/*
+ * The controller on the line must be the reference in the register: another
+ * serial number means its uncertainty and due date are not this one's.
+ */
+static int check_reference_identity(struct prun *e)
+{
+	struct cal_dev_info info;
+	int err;
+
+	memset(&info, 0, sizeof(info));
+	err = cal_dev_identify(&info, e->p->ref);
+	if (err && err != CAL_ERR_UNSUPPORTED)
+		return err;
+	cal_error_clear();
+	if (!info.serial[0] || !e->std.serial[0] || strcmp(info.serial, e->std.serial) == 0)
+		return CAL_OK;
+	if (e->p->accept_serial_mismatch) {
+		log_warn("%s reports serial number '%s', the register has '%s' for %s (accepted "
+			 "by the operator)",
+			 e->p->ref->id, info.serial, e->std.serial, e->std.id);
+		return CAL_OK;
+	}
+	return cal_error_set(CAL_ERR_REFUSED,
+			     "%s reports serial number '%s', the register has '%s' for reference "
+			     "%s: is the right controller connected? (--accept-serial-mismatch to "
+			     "go on anyway)",
+			     e->p->ref->id, info.serial, e->std.serial, e->std.id);
 }
 
 /* One run at a time per instrument. */
@@ -1086,6 +1170,8 @@ int cal_prun_start(struct cal_prun_outcome *out, const struct cal_prun_params *p
 				    "reference standard '%s' is not in the register (calbench "
 				    "standard add --kind pressure ...)",
 				    p->standard_id);
+	if (!err)
+		err = check_reference_identity(&e);
 	if (!err)
 		err = prepare(&e);
 	if (!err)
@@ -1232,7 +1318,9 @@ int cal_prun_resume(struct cal_prun_outcome *out, const struct cal_prun_params *
 	e.pr = &proc->pr;
 	e.std = snap[0];
 	snprintf(e.mode, sizeof(e.mode), "%s", first.mode);
-	err = prepare(&e);
+	err = check_reference_identity(&e);
+	if (!err)
+		err = prepare(&e);
 	for (size_t i = 0; i < e.ng && !err; i++)
 		if (e.g[i].open)
 			err = load_readings(&e, &e.g[i], first.device_id);

@@ -333,6 +333,8 @@ struct cal_prun_params {
 	void *op_ctx;
 	const struct cal_clock *clock; /* NULL = system clock */
 	volatile int *stop_flag;
+	/* go on although the controller reports another serial than its register entry */
+	bool accept_serial_mismatch;
 };
 
 struct cal_prun_outcome {

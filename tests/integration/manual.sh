@@ -66,7 +66,7 @@ test_manual_answers_pass() {
 	cb cert show "$no"
 	expect_out '^Mode +periodic verification$'
 	expect_out '^Limits +MPE = 2 x the initial-verification MPE of R 76-1 Table 6 \(periodic verification\)'
-	expect_out '^ +6  weighing +up 5 +30000 g +30000 +-0.19 +15  PASS$'
+	expect_out '^ +6  weighing +up 5 +30000 g +30000.19 +30000 +-0.19 +15  PASS$'
 	expect_out '^ +19  repeatability range of 3 .* PASS$'
 	[ "$(sql "SELECT count(*) FROM readings WHERE run_id = 2 AND source = 'operator'")" -eq 18 ] ||
 		fail "expected 18 operator readings of run 2"

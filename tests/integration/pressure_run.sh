@@ -167,6 +167,10 @@ test_manifold_interrupt_resume() {
 	[ "$(sql "SELECT count(*) FROM runs WHERE status = 'completed'")" = 3 ] || fail "not completed"
 	sql "SELECT reason FROM run_events WHERE status = 'interrupted'" | grep -q 'stopped by the operator' ||
 		fail "the interruption's reason was not kept"
+	# a finished batch is not resumed: refused before the controller is touched
+	cb run --resume 1 --bench "$T/bench.yaml" --answers "$T/rest"
+	expect_rc 4
+	expect_one_line_error "no run of its batch 1 is interrupted: nothing to resume"
 	sim_stop ref
 }
 

@@ -49,6 +49,7 @@ struct model {
 	int setpoints;	    /* set_setpoint calls */
 	int vents;	    /* vent calls */
 	double set_log[64]; /* setpoints in Pa, in order */
+	char serial[32];    /* what the controller reports as its serial number */
 };
 
 static struct model *g_m;
@@ -145,8 +146,16 @@ static const struct cal_driver dg_drv = {
 	.read = dg_read,
 };
 
+static int m_identify(struct cal_dev_info *out, struct cal_device *dev)
+{
+	(void)dev;
+	snprintf(out->serial, sizeof(out->serial), "%s", g_m->serial);
+	return CAL_OK;
+}
+
 static const struct cal_driver model_drv = {
 	.name = "model",
+	.identify = m_identify,
 	.dclass = CAL_DEV_PRESSURE,
 	.api_version = CAL_DRIVER_API_VERSION,
 	.read = m_read,
@@ -172,6 +181,7 @@ struct tech {
 	size_t n_ov;
 	int quit_at; /* the n-th indication answers "quit" (0: never) */
 	int asked;
+	int asked_total; /* every question, retyped ones included */
 	int instructed;
 };
 
@@ -197,6 +207,7 @@ static int t_ask(void *ctx, const struct cal_step_info *step, const char *prompt
 	(void)prompt;
 	assert_non_null(step->dut_id);
 	assert_true(isfinite(step->ref_value)); /* the reference is read before a gauge */
+	t->asked_total++;
 	if (t->quit_at && ++t->asked == t->quit_at)
 		return cal_error_set(CAL_ERR_INTERRUPTED, "stopped by the operator");
 	v = step->ref_value + t->offset[gauge_index(step->dut_id)];
@@ -416,7 +427,7 @@ static void test_t17_digital_calibration(void **state)
 	f->tech.ov[f->tech.n_ov++] = (struct override){ "AK-1", "M3 up 10 bar", 10.003 };
 	assert_int_equal(cal_prun_start(&f->out, &f->p), CAL_OK);
 	assert_int_equal(cal_db_result_list(&r, &n, f->db, f->out.runs[0].run_id), CAL_OK);
-	assert_int_equal(n, 10); /* 9 points + zero */
+	assert_int_equal(n, 11); /* at least 9 points + zero, on round values: 0, 1, ... 10 bar */
 	x = find_result(r, n, "calibration", "10 bar");
 	assert_near(x->error, 0.004333333, 1e-8);
 	assert_near(x->u, 0.0030695, 5e-7);
@@ -424,9 +435,9 @@ static void test_t17_digital_calibration(void **state)
 	assert_near(x->nu_eff, 11.45, 0.01);
 	assert_string_equal(x->verdict, "PASS");
 	free(r);
-	/* 2 preloads, 3 series x 10 points */
-	assert_int_equal(count(f->db, "SELECT count(*) FROM readings WHERE source='operator'"), 30);
-	assert_int_equal(f->m.setpoints, 30 + 4);
+	/* 2 preloads, 3 series x 11 points */
+	assert_int_equal(count(f->db, "SELECT count(*) FROM readings WHERE source='operator'"), 33);
+	assert_int_equal(f->m.setpoints, 33 + 4);
 }
 
 /* ---- verification: three gauges on one manifold ----------------------------------- */
@@ -636,13 +647,58 @@ static void test_refuses_class_and_point_count(void **state)
 	cal_procedure_free(p5);
 }
 
+/* The controller reports another serial than the register's reference: refused. */
+static void test_refuses_other_controller(void **state)
+{
+	struct fx *f = *state;
+	struct cal_pstandard s;
+
+	add_gauge(f, 1, "bourdon-gauge", "1.6", 0, 10, 0.05);
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "PACE-01");
+	snprintf(s.serial, sizeof(s.serial), "5000-04512");
+	snprintf(s.unit, sizeof(s.unit), "bar");
+	s.range_lo = -1;
+	s.range_hi = 20;
+	s.u_abs = 0.0004;
+	s.k = 2;
+	snprintf(s.due_date, sizeof(s.due_date), "2027-10-31");
+	assert_int_equal(cal_db_pstandard_add(f->db, &s), CAL_OK);
+	use_proc(f, "en837-1-bourdon-verification.yaml");
+	snprintf(f->m.serial, sizeof(f->m.serial), "SIMP0001");
+	expect_refusal(f, CAL_ERR_REFUSED, "reports serial number 'SIMP0001'");
+	f->p.accept_serial_mismatch = true;
+	assert_int_equal(cal_prun_start(&f->out, &f->p), CAL_OK);
+}
+
+/* A typed value far from the reference is asked again; a confirmed one is judged. */
+static void test_gross_indication_asked_again(void **state)
+{
+	struct fx *f = *state;
+	struct cal_result *r = NULL;
+	size_t n = 0;
+
+	add_gauge(f, 1, "bourdon-gauge", "1.6", 0, 10, 0.05);
+	add_standard(f, 0.0004, 0.0001, "2027-10-31");
+	use_proc(f, "en837-1-bourdon-verification.yaml");
+	/* the technician types 0 at 2.5 bar going up, both times: confirmed */
+	f->tech.ov[f->tech.n_ov++] = (struct override){ "AK-1", "up 2.5 bar", 0 };
+	assert_int_equal(cal_prun_start(&f->out, &f->p), CAL_OK);
+	assert_int_equal(f->tech.asked_total, 10 + 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM readings WHERE source='operator'"), 10);
+	assert_int_equal(cal_db_result_list(&r, &n, f->db, f->out.runs[0].run_id), CAL_OK);
+	assert_near(find_result(r, n, "pressure", "up 2.5 bar")->indication, 0, 1e-12);
+	free(r);
+	assert_string_equal(f->out.runs[0].verdict, "FAIL");
+}
+
 /* ---- a point that never settles, then the batch resumed --------------------------- */
 
 static void test_unsettled_point_interrupts_then_resumes(void **state)
 {
 	struct fx *f = *state;
 	struct cal_run run;
-	int operator_before;
+	int operator_before, n_set;
 
 	add_gauge(f, 1, "bourdon-gauge", "1.6", 0, 10, 0.05);
 	add_gauge(f, 2, "bourdon-gauge", "1.6", 0, 10, 0.05);
@@ -668,7 +724,10 @@ static void test_unsettled_point_interrupts_then_resumes(void **state)
 	assert_int_equal(operator_before, 6); /* steps 1-3, both gauges */
 
 	f->tech.quit_at = 0;
+	n_set = f->m.setpoints;
 	assert_int_equal(cal_prun_resume(&f->out, &f->p, f->out.runs[0].run_id), CAL_OK);
+	/* back to step 3 (5 bar) first, so step 4 (7.5 bar up) is approached from below */
+	assert_true(f->m.set_log[n_set] == 5e5 && f->m.set_log[n_set + 1] == 7.5e5);
 	assert_true(f->out.runs[0].completed && f->out.runs[1].completed);
 	/* steps 4 to 10 for both gauges, the reference of step 4 taken again */
 	assert_int_equal(count(f->db, "SELECT count(*) FROM readings WHERE source='operator'"),
@@ -694,6 +753,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_class_and_point_count, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_other_controller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gross_indication_asked_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsettled_point_interrupts_then_resumes, setup,
 						teardown),
 	};
