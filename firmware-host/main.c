@@ -43,6 +43,7 @@ static const char usage_text[] =
 	"  sim balance [options]         run a simulated MT-SICS balance (pty or TCP)\n"
 	"  sim pressure --protocol P     run a simulated pressure controller (pace, mensor-cpc, "
 	"ppc4)\n"
+	"  sim flow [options]            run a simulated Modbus flow meter (RTU on a pty, or TCP)\n"
 	"  ports                         list serial ports\n"
 	"  bench check --bench FILE      identify every instrument of a bench, one reading each\n"
 	"  read --bench FILE ID [--json] one reading from a bench instrument\n"
@@ -102,7 +103,16 @@ static const struct command commands[] = {
 	  "  pneumatic model. Pressures in --unit (default bar; kPa for ppc4). --band is\n"
 	  "  the in-limits / stable / hold band, --dwell-ms the time in it before ready.\n"
 	  "  Commands on stdin: fault drop|garble|error [n], fault late [n] <ms>, fault\n"
-	  "  close, fault none, leak <rate> [unit], stuck on|off, noise <p> [unit], status.\n" },
+	  "  close, fault none, leak <rate> [unit], stuck on|off, noise <p> [unit], status.\n"
+	  "calbench sim flow [--listen modbus-tcp:HOST:PORT | --rtu [--link PATH]] [--preset "
+	  "NAME]\n"
+	  "    [--unit-id N] [--serial 19200/8E1] [--q M3H] [--tau-ms MS] [--noise FRACTION]\n"
+	  "    [--seed N] [--flow-unit U] [--total-unit U]\n"
+	  "  A Modbus flow meter serving a register map (siemens-mag6000, endress-promag53,\n"
+	  "  generic-mfe) over Modbus RTU on a new pseudo-terminal or Modbus TCP; the flow\n"
+	  "  follows --q (m3/h) with --tau-ms and the totalizer integrates it.\n"
+	  "  Commands on stdin: fault exception [n] [code], fault crc|silence|slave [n],\n"
+	  "  fault none, flow <m3/h>, noise <fraction>, status, help.\n" },
 	{ "ports", cmd_ports, "calbench ports [--json]\n  Serial ports seen by libserialport.\n" },
 	{ "bench", cmd_bench,
 	  "calbench bench check --bench FILE\n"
@@ -156,7 +166,9 @@ static const struct command commands[] = {
 	  "  scale on one manifold; ID@BENCH_ID reads a gauge over its own interface);\n"
 	  "  --device is the reference controller, its register entry the bench's\n"
 	  "  'standard:' or --standard ID. Each gauge gets its own run, verdict and\n"
-	  "  document; --resume RUN continues the whole batch.\n"
+	  "  document; --resume RUN continues the whole batch. Its answers file: 'ok'\n"
+	  "  for the set-up, then at each point one number per typed gauge, in the\n"
+	  "  order the gauges were given.\n"
 	  "  Answers file: one answer per line, 'ok' (or empty) confirms an instruction,\n"
 	  "  a number is a typed indication, 'quit' stops; '#' starts a comment.\n"
 	  "  Exit: 0 PASS, 2 FAIL, 3 interrupted, 4 refused, 1 error.\n" },

@@ -137,6 +137,59 @@ test_meter_gone() {
 	expect_one_line_error "^calbench: ref1: (cannot connect to modbus-tcp:127.0.0.1:$MB_PORT|flow .* on modbus-tcp:127.0.0.1:$MB_PORT)"
 }
 
+# Our own simulator, on Modbus RTU over a pseudo-terminal and on TCP: the
+# values the model holds; a CRC fault retried then named; silence named with
+# the time waited; an exception not retried.
+sim_flow_start() { # NAME ARGS...
+	SIM_KIND=flow sim_start "$@" || fail "flow simulator did not start: $(cat "$T/$1.err")"
+}
+
+test_sim_rtu() {
+	local v
+	sim_flow_start m --rtu --preset generic-mfe --q 12.5 --tau-ms 1
+	[ -c "$SIM_WHERE" ] || fail "sim flow --rtu printed '$SIM_WHERE', not a tty"
+	flow_bench generic-mfe "modbus-rtu:$SIM_WHERE"
+	sed -i 's/^    unit_id: 1$/    unit_id: 1\n    serial: 19200\/8E1/' "$T/bench.yaml"
+	expect_quantity flow 12.5 m3/h
+	expect_out '"raw": "HR 4112: 0000 4148"' # 12.5 f32 in CDAB
+	cb read --bench "$T/bench.yaml" ref1 --quantity total --json
+	expect_rc 0
+	v=$(json_num value)
+	awk -v v="$v" 'BEGIN { exit !(v > 0 && v < 1) }' || fail "total $v m3 after a moment at 12.5 m3/h"
+	# two corrupted replies, then a good one: retried, read
+	sim_cmd m 'fault crc 2'
+	cb read --bench "$T/bench.yaml" ref1 --json
+	expect_rc 0
+	# every reply corrupted: named, bounded
+	sim_cmd m 'fault crc 100'
+	cb read --bench "$T/bench.yaml" ref1
+	expect_rc 1
+	expect_one_line_error "^calbench: ref1: flow \\(f32 CDAB at 4112\\) on modbus-rtu:$SIM_WHERE 19200/8E1: Invalid CRC \\(3 attempts\\)$"
+	sim_cmd m 'fault none'
+	sim_stop m
+}
+
+test_sim_tcp_faults() {
+	local t0 t1
+	sim_flow_start m --listen modbus-tcp:127.0.0.1:0 --preset siemens-mag6000 --q 36 --tau-ms 1
+	flow_bench siemens-mag6000 "$SIM_WHERE"
+	expect_quantity flow 0.01 m3/s # 36 m3/h
+	sim_cmd m 'fault exception 1 2'
+	cb read --bench "$T/bench.yaml" ref1
+	expect_rc 1
+	expect_one_line_error "the meter answered exception 2 \\(Illegal data address\\)$"
+	sim_cmd m 'status'
+	sim_cmd m 'fault silence 100'
+	t0=$(date +%s%N)
+	cb read --bench "$T/bench.yaml" ref1
+	t1=$(date +%s%N)
+	expect_rc 1
+	expect_one_line_error "^calbench: ref1: flow \\(f32 ABCD at 3002\\) on $SIM_WHERE: no answer within 2000 ms, 3 attempts$"
+	[ $(((t1 - t0) / 1000000)) -lt 9000 ] || fail "silence took $(((t1 - t0) / 1000000)) ms"
+	sim_cmd m 'fault none'
+	sim_stop m
+}
+
 # Drivers and ports that do not go together, a preset that does not exist.
 test_bench_refusals() {
 	flow_bench siemens-mag6000 "tcp:127.0.0.1:502"

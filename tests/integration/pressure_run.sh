@@ -107,7 +107,7 @@ manifold() {
 	# the reference as read (within the settle band of the setpoint), in SI too
 	n=$(sql "SELECT count(*) FROM readings WHERE source = 'device:ref1' AND abs(value_si - 750000) < 1000 AND point_seq IN (4, 7)")
 	[ "$n" = 6 ] || fail "7.5 bar reference readings: $n"
-	sql "SELECT rule FROM settle_evidence LIMIT 1" | grep -q "controller's flag and" ||
+	grep -q "controller's flag and" <<<"$(sql "SELECT rule FROM settle_evidence LIMIT 1")" ||
 		fail "no rule stored with the evidence"
 
 	# an inspector: two valid certificates, one failure record
@@ -165,7 +165,7 @@ test_manifold_interrupt_resume() {
 	expect_out '^Verdict AK-3: FAIL'
 	[ "$(sql "SELECT count(*) FROM readings WHERE source = 'operator'")" = 30 ] || fail "indications after resume"
 	[ "$(sql "SELECT count(*) FROM runs WHERE status = 'completed'")" = 3 ] || fail "not completed"
-	sql "SELECT reason FROM run_events WHERE status = 'interrupted'" | grep -q 'stopped by the operator' ||
+	grep -q 'stopped by the operator' <<<"$(sql "SELECT reason FROM run_events WHERE status = 'interrupted'")" ||
 		fail "the interruption's reason was not kept"
 	# a finished batch is not resumed: refused before the controller is touched
 	cb run --resume 1 --bench "$T/bench.yaml" --answers "$T/rest"

@@ -157,7 +157,7 @@ EOF
 	expect_one_line_error '^calbench: sim balance: --protocol is not one of its options$'
 	cb sim
 	expect_rc 64
-	expect_one_line_error '^calbench: sim: which simulator\? \(balance, or pressure --protocol pace\|mensor-cpc\|ppc4\)$'
+	expect_one_line_error '^calbench: sim: which simulator\? \(balance, pressure --protocol pace\|mensor-cpc\|ppc4, or flow\)$'
 }
 
 run_tests
