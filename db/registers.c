@@ -6,7 +6,8 @@
  * SQL DELETE of a row that a record refers to.
  *
  * Units: instrument Max/Min/e/d are in the instrument's unit (column unit);
- * standards are in kg. Numbers must be finite: a NaN would be stored as NULL.
+ * a water meter's flow_q3 is in m3/h whatever its register's unit; standards
+ * are in kg. Numbers must be finite: a NaN would be stored as NULL.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "db-internal.h"
 #include "cal/clock.h"
 #include "cal/error.h"
+#include "cal/units.h"
 
 /* Longest verification interval accepted: 100 years, in months. */
 #define MAX_INTERVAL_MONTHS 1200
@@ -26,7 +28,7 @@
 #define INSTRUMENT_COLS                                                                            \
 	"id, type, manufacturer, model, serial, owner, accuracy_class, unit, max, min, e, "        \
 	"d, interval_months, created_at, kind, scale_lo, mpe_pct_reading, mpe_pct_span, "          \
-	"mpe_digits"
+	"mpe_digits, flow_q3, ratio_r"
 
 static void instrument_from_row(struct cal_instrument *o, sqlite3_stmt *st)
 {
@@ -50,10 +52,12 @@ static void instrument_from_row(struct cal_instrument *o, sqlite3_stmt *st)
 	o->mpe_pct_reading = sqlite3_column_double(st, 16);
 	o->mpe_pct_span = sqlite3_column_double(st, 17);
 	o->mpe_digits = sqlite3_column_double(st, 18);
+	o->flow_q3 = sqlite3_column_double(st, 19);
+	o->ratio_r = sqlite3_column_double(st, 20);
 }
 
 static const char *const instrument_kinds[] = {
-	"", "nawi", "bourdon-gauge", "digital-gauge", "transmitter", NULL,
+	"", "nawi", "bourdon-gauge", "digital-gauge", "transmitter", "water-meter", NULL,
 };
 
 bool cal_instrument_is_pressure(const struct cal_instrument *in)
@@ -66,6 +70,61 @@ bool cal_instrument_is_pressure(const struct cal_instrument *in)
 static bool nonneg(double v)
 {
 	return isfinite(v) && v >= 0;
+}
+
+/*
+ * A water meter's register data: an accuracy class 1 or 2 (OIML R 49, rated
+ * by Q3 and R) or A-D (ISO 4064-1:1993, rated by Qn, R = 0), Q3/Qn > 0 in
+ * m3/h, a register counting a volume and its verification scale interval
+ * d > 0. That R is in the R 49 series and that Qmin/Qt are known for the
+ * class are rules of cal/water.h, which calbench applies before adding.
+ */
+static int water_meter_check(const struct cal_instrument *in, int idn)
+{
+	static const char *const classes[] = { "1", "2", "A", "B", "C", "D", NULL };
+	char cls[sizeof(in->accuracy_class)], unit[sizeof(in->unit)];
+	enum cal_unit u;
+	size_t i = 0;
+
+	db_strlcpy(cls, sizeof(cls), in->accuracy_class);
+	db_strlcpy(unit, sizeof(unit), in->unit);
+	while (classes[i] && strcmp(classes[i], cls) != 0)
+		i++;
+	if (!classes[i])
+		return cal_error_set(CAL_ERR_ARG,
+				     "instrument '%.*s': water-meter class '%s' is not 1, 2 (OIML "
+				     "R 49) or A, B, C, D (ISO 4064-1:1993)",
+				     idn, in->id, cls);
+	if (!(isfinite(in->flow_q3) && in->flow_q3 > 0))
+		return cal_error_set(
+			CAL_ERR_ARG,
+			"instrument '%.*s': a water meter needs its Q3 (Qn for classes "
+			"A-D) in m3/h, > 0",
+			idn, in->id);
+	if (i < 2 && !(isfinite(in->ratio_r) && in->ratio_r > 1))
+		return cal_error_set(
+			CAL_ERR_ARG,
+			"instrument '%.*s': a class %s water meter needs its ratio R = "
+			"Q3/Q1 (> 1)",
+			idn, in->id, cls);
+	if (i >= 2 && in->ratio_r != 0)
+		return cal_error_set(CAL_ERR_ARG,
+				     "instrument '%.*s': a class %s water meter is rated by Qn "
+				     "alone: R must be 0",
+				     idn, in->id, cls);
+	if (cal_unit_parse(&u, unit) != CAL_OK || cal_unit_quantity(u) != CAL_Q_VOLUME)
+		return cal_error_set(
+			CAL_ERR_ARG,
+			"instrument '%.*s': a water meter's unit '%s' is not a unit of "
+			"volume (m3, L)",
+			idn, in->id, unit);
+	if (!(in->d > 0))
+		return cal_error_set(
+			CAL_ERR_ARG,
+			"instrument '%.*s': a water meter needs the verification scale "
+			"interval d of its register, > 0",
+			idn, in->id);
+	return CAL_OK;
 }
 
 static int instrument_check(const struct cal_instrument *in)
@@ -94,10 +153,22 @@ static int instrument_check(const struct cal_instrument *in)
 		for (size_t i = 0; instrument_kinds[i]; i++)
 			known = known || strcmp(kind, instrument_kinds[i]) == 0;
 		if (!known)
+			return cal_error_set(
+				CAL_ERR_ARG,
+				"instrument '%.*s': kind '%s' is not nawi, "
+				"bourdon-gauge, digital-gauge, transmitter or water-meter",
+				idn, in->id, kind);
+		if (strcmp(kind, "water-meter") == 0) {
+			int rc = water_meter_check(in, idn);
+
+			if (rc)
+				return rc;
+		} else if (in->flow_q3 != 0 || in->ratio_r != 0) {
 			return cal_error_set(CAL_ERR_ARG,
-					     "instrument '%.*s': kind '%s' is not nawi, "
-					     "bourdon-gauge, digital-gauge or transmitter",
+					     "instrument '%.*s': Q3 and R are for a water meter "
+					     "(kind water-meter), not for kind '%s'",
 					     idn, in->id, kind);
+		}
 	}
 	if (!isfinite(in->scale_lo) || !nonneg(in->mpe_pct_reading) || !nonneg(in->mpe_pct_span) ||
 	    !nonneg(in->mpe_digits))
@@ -133,7 +204,7 @@ int cal_db_instrument_add(struct cal_db *db, const struct cal_instrument *in)
 	rc = db_prepare(&st, db,
 			"INSERT INTO instruments(" INSTRUMENT_COLS ") "
 			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-			"?16, ?17, ?18, ?19)");
+			"?16, ?17, ?18, ?19, ?20, ?21)");
 	if (rc)
 		goto out;
 	DB_BIND_FIELD(st, 1, in->id);
@@ -155,6 +226,8 @@ int cal_db_instrument_add(struct cal_db *db, const struct cal_instrument *in)
 	sqlite3_bind_double(st, 17, in->mpe_pct_reading);
 	sqlite3_bind_double(st, 18, in->mpe_pct_span);
 	sqlite3_bind_double(st, 19, in->mpe_digits);
+	sqlite3_bind_double(st, 20, in->flow_q3);
+	sqlite3_bind_double(st, 21, in->ratio_r);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_PRIMARYKEY)
 			rc = cal_error_set(CAL_ERR_STATE, "instrument '%.*s' already exists",

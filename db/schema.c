@@ -517,10 +517,22 @@ static const char schema_v3[] =
 	"BEGIN SELECT RAISE(ABORT, 'instruments: the register data of an instrument with issued "
 	"documents cannot change'); END;\n";
 
+/*
+ * Version 4: water meters (issue 4). A meter's rated flow (Q3 of OIML R 49,
+ * or Qn of the classes A-D) in m3/h and its ratio R = Q3/Q1 (0 for A-D).
+ * The meter's unit is its register's (m3 or L), d its verification scale
+ * interval in that unit; accuracy_class is "1", "2" or "A".."D".
+ */
+static const char schema_v4[] =
+	"ALTER TABLE instruments ADD COLUMN flow_q3 REAL NOT NULL DEFAULT 0 CHECK (flow_q3 >= 0);\n"
+	"ALTER TABLE instruments ADD COLUMN ratio_r REAL NOT NULL DEFAULT 0 CHECK (ratio_r >= "
+	"0);\n";
+
 const char *const cal_db_migrations[] = {
 	schema_v1, /* 0 -> 1 */
 	schema_v2, /* 1 -> 2 */
 	schema_v3, /* 2 -> 3 */
+	schema_v4, /* 3 -> 4 */
 };
 
 const size_t cal_db_n_migrations = ARRAY_SIZE(cal_db_migrations);

@@ -18,6 +18,7 @@
 #include "cal/metrology.h"
 #include "cal/num.h"
 #include "cal/units.h"
+#include "cal/water.h"
 #include "cli.h"
 #include "yamlx.h"
 
@@ -93,6 +94,10 @@ static const char *quantity_name(enum cal_quantity q)
 		return "mass";
 	case CAL_Q_PRESSURE:
 		return "pressure";
+	case CAL_Q_VOLUME:
+		return "volume";
+	case CAL_Q_FLOW:
+		return "volume flow";
 	default:
 		return "that quantity";
 	}
@@ -407,19 +412,20 @@ static int add_command(struct cli *cli, int argc, char **argv, const char *cmd,
 static const char *const instrument_fields[] = {
 	"id",	 "type",	"manufacturer", "model",      "serial", "owner",    "class",
 	"unit",	 "max",		"min",		"e",	      "d",	"interval", "kind",
-	"lower", "mpe-reading", "mpe-span",	"mpe-digits", NULL,
+	"lower", "mpe-reading", "mpe-span",	"mpe-digits", "q3",	"r",	    NULL,
 };
 
 /* Instrument kinds (struct cal_instrument.kind); "" is a v1/v2 entry, read as nawi. */
-enum ikind { K_NONE, K_NAWI, K_BOURDON, K_DIGITAL, K_TRANSMITTER };
+enum ikind { K_NONE, K_NAWI, K_BOURDON, K_DIGITAL, K_TRANSMITTER, K_WATER };
 static const char *const ikind_names[] = {
-	"", "nawi", "bourdon-gauge", "digital-gauge", "transmitter", NULL,
+	"", "nawi", "bourdon-gauge", "digital-gauge", "transmitter", "water-meter", NULL,
 };
 
 static const char *const mpe_fields[] = { "mpe-reading", "mpe-span", "mpe-digits", NULL };
 static const char *const scale_fields[] = { "lower", "mpe-reading", "mpe-span", "mpe-digits",
 					    NULL };
 static const char *const r76_fields[] = { "min", "e", NULL };
+static const char *const water_fields[] = { "q3", "r", NULL };
 
 static int get_interval(int *out, struct fields *fs)
 {
@@ -464,6 +470,7 @@ static int gauge_from_fields(struct cal_instrument *in, struct fields *fs, enum 
 	if ((err = refuse(fs, r76_fields,
 			  "an OIML R 76 field: a pressure instrument has a scale lower..max "
 			  "and a resolution d")) ||
+	    (err = refuse(fs, water_fields, "only for a water meter (kind water-meter)")) ||
 	    (err = get_qty(&in->max, fs, "max", u, false, true, 0)) ||
 	    (err = get_qty(&in->scale_lo, fs, "lower", u, false, false, 0)) ||
 	    (err = get_qty(&in->d, fs, "d", u, false, false, 0)) ||
@@ -534,6 +541,122 @@ static int gauge_from_fields(struct cal_instrument *in, struct fields *fs, enum 
 	return CAL_OK;
 }
 
+/* v to 12 significant digits, plain: "0.00005" (a d in m3), not "5e-05". */
+static const char *sig(char *buf, size_t size, double v)
+{
+	char *end;
+
+	cal_num_format_sig(buf, size, v, 12);
+	if (!strchr(buf, 'e') || v == 0 || fabs(v) >= 1)
+		return buf;
+	cal_num_format(buf, size, v, 11 - (int)floor(log10(fabs(v))));
+	end = buf + strlen(buf);
+	while (end > buf && end[-1] == '0')
+		*--end = '\0';
+	if (end > buf && end[-1] == '.')
+		*--end = '\0';
+	return buf;
+}
+
+/* The message of the last error without the "water meter: " of cal/water.h. */
+static void water_why(char *buf, size_t size)
+{
+	const char *why = cal_error_last();
+	static const char prefix[] = "water meter: ";
+
+	if (strncmp(why, prefix, sizeof(prefix) - 1) == 0)
+		why += sizeof(prefix) - 1;
+	snprintf(buf, size, "%s", why);
+	cal_error_clear();
+}
+
+/*
+ * A water meter: its accuracy class, 1 or 2 (OIML R 49, rated by Q3 and
+ * R = Q3/Q1) or A-D (ISO 4064-1:1993, rated by Qn, given as q3, no R); q3 in
+ * m3/h (or with a flow unit); the unit its register counts (a volume) and the
+ * register's verification scale interval d in it. Max is optional: the
+ * largest indication of the register before it returns to zero (0 = not
+ * given). e is d; Min is not used. (The caller refused the pressure fields.)
+ */
+static int water_from_fields(struct cal_instrument *in, struct fields *fs)
+{
+	struct field *cls_f = field(fs, "class"), *q3_f = field(fs, "q3"), *r_f = field(fs, "r");
+	struct cal_wm_meter m;
+	enum cal_wm_class cls;
+	char unit[32], why[400];
+	enum cal_unit u;
+	bool old;
+	int err;
+
+	if ((err = refuse(fs, r76_fields,
+			  "an OIML R 76 field: a water meter has a register with a verification "
+			  "scale interval d")))
+		return err;
+	if (!in->accuracy_class[0])
+		return field_err(fs, cls_f,
+				 "a water meter needs its accuracy class: 1 or 2 (OIML R 49), or "
+				 "A, B, C, D (ISO 4064-1:1993)");
+	if (cal_wm_class_parse(&cls, in->accuracy_class)) {
+		water_why(why, sizeof(why));
+		return field_err(fs, cls_f, "%s", why);
+	}
+	old = cls >= CAL_WM_CLASS_A;
+	/* stored as the standards write it: "b" is class B */
+	snprintf(in->accuracy_class, sizeof(in->accuracy_class), "%s", cal_wm_class_name(cls));
+	if ((err = get_str(unit, sizeof(unit), fs, "unit", true)))
+		return err;
+	if (cal_unit_parse(&u, unit))
+		return field_err(fs, field(fs, "unit"), "unknown unit '%s'", unit);
+	if (cal_unit_quantity(u) != CAL_Q_VOLUME)
+		return field_err(fs, field(fs, "unit"),
+				 "'%s' is not a unit of volume (a water meter's register counts "
+				 "m3 or L)",
+				 unit);
+	snprintf(in->unit, sizeof(in->unit), "%s", cal_unit_symbol(u));
+	if ((err = get_qty(&in->flow_q3, fs, "q3", CAL_UNIT_M3_H, false, true, 0)) ||
+	    (err = get_num(&in->ratio_r, fs, "r", 0)) ||
+	    (err = get_qty(&in->d, fs, "d", u, false, false, 0)) ||
+	    (err = get_qty(&in->max, fs, "max", u, false, false, 0)) ||
+	    (err = get_interval(&in->interval_months, fs)))
+		return err;
+	if (!(in->flow_q3 > 0))
+		return field_err(fs, q3_f,
+				 "%s must be > 0, in m3/h or with its unit (e.g. 2.5 m3/h)",
+				 old ? "Qn" : "Q3");
+	if (old) {
+		if (r_f->value && r_f->value[0])
+			return field_err(
+				fs, r_f,
+				"a class %s meter (ISO 4064-1:1993) is rated by Qn alone: "
+				"give Qn as q3, and no R (R = Q3/Q1 is for classes 1 and 2)",
+				in->accuracy_class);
+		err = cal_wm_meter_qn(&m, cls, in->flow_q3, NULL);
+	} else {
+		if (!r_f->value || !r_f->value[0])
+			return field_err(fs, r_f,
+					 "a class %s water meter needs R = Q3/Q1 from its marking "
+					 "(e.g. 100 for R100)",
+					 in->accuracy_class);
+		err = cal_wm_meter_r49(&m, cls, in->flow_q3, in->ratio_r, NULL);
+	}
+	if (err) {
+		/* Q3 > 0 is checked: for 1 and 2 it is R, for A-D the Qn of the class */
+		water_why(why, sizeof(why));
+		return field_err(fs, old ? q3_f : r_f, "%s", why);
+	}
+	if (!(in->d > 0))
+		return field_err(fs, field(fs, "d"),
+				 "give the verification scale interval d of the register (e.g. "
+				 "0.05 L), > 0");
+	if (in->max < 0 || (in->max > 0 && in->max <= in->d))
+		return field_err(fs, field(fs, "max"),
+				 "the largest indication of the register must be above d = %s %s "
+				 "(or leave max out)",
+				 sig(why, sizeof(why), in->d), in->unit);
+	in->e = in->d;
+	return CAL_OK;
+}
+
 /* The field an R 76 check message is about: "... Min = ..." is --min, and so on. */
 static const char *r76_field(const char *why)
 {
@@ -569,13 +692,17 @@ static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 	if (!ikind_names[kind])
 		return field_err(fs, field(fs, "kind"),
 				 "'%s' is not nawi, bourdon-gauge, digital-gauge or transmitter "
-				 "(4-20 mA output)",
+				 "(4-20 mA output), nor water-meter",
 				 in->kind);
-	if (kind >= K_BOURDON)
+	if (kind >= K_BOURDON && kind <= K_TRANSMITTER)
 		return gauge_from_fields(in, fs, kind);
 	if ((err = refuse(fs, scale_fields,
 			  "only for a pressure instrument (kind bourdon-gauge, digital-gauge or "
-			  "transmitter)")) ||
+			  "transmitter)")))
+		return err;
+	if (kind == K_WATER)
+		return water_from_fields(in, fs);
+	if ((err = refuse(fs, water_fields, "only for a water meter (kind water-meter)")) ||
 	    (err = get_str(in->unit, sizeof(in->unit), fs, "unit", false)))
 		return err;
 	if (!in->unit[0])
@@ -666,6 +793,90 @@ static void json_kv_num(const char *key, double v, bool comma)
 	cli_json_num(stdout, v, -1);
 }
 
+static bool is_water_meter(const struct cal_instrument *in)
+{
+	return strcmp(in->kind, "water-meter") == 0;
+}
+
+/* The rated flows of a registered water meter; false (*m zeroed) when its data do not give them. */
+static bool water_meter(struct cal_wm_meter *m, const struct cal_instrument *in)
+{
+	enum cal_wm_class cls;
+	int err = cal_wm_class_parse(&cls, in->accuracy_class);
+
+	memset(m, 0, sizeof(*m));
+	if (!err)
+		err = cls >= CAL_WM_CLASS_A
+			      ? cal_wm_meter_qn(m, cls, in->flow_q3, NULL)
+			      : cal_wm_meter_r49(m, cls, in->flow_q3, in->ratio_r, NULL);
+	cal_error_clear();
+	return err == CAL_OK;
+}
+
+/*
+ * "Q1 0.025 m3/h, Q2 0.04 m3/h, Q3 2.5 m3/h, Q4 3.125 m3/h" (classes 1, 2);
+ * "Qmin 0.03 m3/h, Qt 0.12 m3/h, Qn 1.5 m3/h, Qmax not given" (A-D).
+ */
+static void water_flows_text(char *buf, size_t size, const struct cal_instrument *in)
+{
+	struct cal_wm_meter m;
+	char a[32], b[32], c[32], d[40];
+	bool old;
+
+	if (!water_meter(&m, in)) {
+		snprintf(buf, size, "flow rates unknown (class %s, Q3 %g m3/h, R %g)",
+			 in->accuracy_class, in->flow_q3, in->ratio_r);
+		return;
+	}
+	old = m.cls >= CAL_WM_CLASS_A;
+	if (m.q4 > 0)
+		snprintf(d, sizeof(d), "%s m3/h", sig(c, sizeof(c), m.q4));
+	else
+		snprintf(d, sizeof(d), "not given");
+	snprintf(buf, size, "%s %s m3/h, %s %s m3/h, %s %s m3/h, %s %s", old ? "Qmin" : "Q1",
+		 sig(a, sizeof(a), m.q1), old ? "Qt" : "Q2", sig(b, sizeof(b), m.q2),
+		 old ? "Qn" : "Q3", sig(c, sizeof(c), m.q3), old ? "Qmax" : "Q4", d);
+}
+
+/* The register lines of a water meter: class, rating, register, flow rates. */
+static void water_print(const struct cal_instrument *in)
+{
+	char rating[64], q[32], d[32], tmp[32], dl[48] = "", max[64] = "", flows[160];
+	enum cal_wm_class cls;
+	bool old = cal_wm_class_parse(&cls, in->accuracy_class) == CAL_OK && cls >= CAL_WM_CLASS_A;
+
+	cal_error_clear();
+	sig(q, sizeof(q), in->flow_q3);
+	if (old)
+		snprintf(rating, sizeof(rating), "(ISO 4064-1:1993), Qn %s m3/h", q);
+	else
+		snprintf(rating, sizeof(rating), "(OIML R 49), Q3 %s m3/h, R %g", q, in->ratio_r);
+	sig(d, sizeof(d), in->d);
+	if (strcmp(in->unit, "m3") == 0)
+		snprintf(dl, sizeof(dl), " (%s L)", sig(tmp, sizeof(tmp), in->d * 1000));
+	if (in->max > 0)
+		snprintf(max, sizeof(max), ", register up to %s %s", sig(tmp, sizeof(tmp), in->max),
+			 in->unit);
+	water_flows_text(flows, sizeof(flows), in);
+	printf("  kind water-meter, class %s %s, register in %s, d %s %s%s%s, interval %d "
+	       "months\n  %s\n",
+	       in->accuracy_class[0] ? in->accuracy_class : "-", rating, in->unit, d, in->unit, dl,
+	       max, in->interval_months, flows);
+}
+
+/* A water meter in `instrument list`: the flow rates, R (classes 1 and 2), d. */
+static void water_list_line(const struct cal_instrument *in)
+{
+	char flows[160], r[32] = "", d[32];
+
+	water_flows_text(flows, sizeof(flows), in);
+	if (in->ratio_r > 0)
+		snprintf(r, sizeof(r), "R %g, ", in->ratio_r);
+	printf("%-12s %-24s %-16s %-12s %-4s water-meter %s%s, d %s %s\n", in->id, in->type,
+	       in->model, in->serial, in->accuracy_class, r, flows, sig(d, sizeof(d), in->d),
+	       in->unit);
+}
+
 static void instrument_json(const struct cal_instrument *in)
 {
 	json_kv_str("id", in->id, false);
@@ -686,6 +897,18 @@ static void instrument_json(const struct cal_instrument *in)
 	json_kv_num("mpe_pct_reading", in->mpe_pct_reading, true);
 	json_kv_num("mpe_pct_span", in->mpe_pct_span, true);
 	json_kv_num("mpe_digits", in->mpe_digits, true);
+	json_kv_num("flow_q3", in->flow_q3, true);
+	json_kv_num("ratio_r", in->ratio_r, true);
+	if (is_water_meter(in)) {
+		/* computed; null when the register data do not give them (Qmax of A-D) */
+		struct cal_wm_meter m;
+		bool ok = water_meter(&m, in);
+
+		json_kv_num("q1_m3h", ok ? m.q1 : NAN, true);
+		json_kv_num("q2_m3h", ok ? m.q2 : NAN, true);
+		json_kv_num("q3_m3h", ok ? m.q3 : NAN, true);
+		json_kv_num("q4_m3h", ok && m.q4 > 0 ? m.q4 : NAN, true);
+	}
 }
 
 /* The register lines of a pressure instrument: scale, resolution, MPE. */
@@ -755,6 +978,8 @@ static int instrument_show(struct cli *cli, struct cal_db *db, const char *id, b
 		       in.model, in.serial, in.owner);
 		if (cal_instrument_is_pressure(&in))
 			gauge_print(&in);
+		else if (is_water_meter(&in))
+			water_print(&in);
 		else
 			printf("  class %s, Max %g %s, Min %g %s, e %g %s, d %g %s, interval %d "
 			       "months\n",
@@ -835,6 +1060,8 @@ int cmd_instrument(struct cli *cli, int argc, char **argv)
 					fputs(i ? ", {" : "{", stdout);
 					instrument_json(&in[i]);
 					fputs("}", stdout);
+				} else if (is_water_meter(&in[i])) {
+					water_list_line(&in[i]);
 				} else if (cal_instrument_is_pressure(&in[i])) {
 					printf("%-12s %-24s %-16s %-12s %-4s %s %g..%g %s, d %g "
 					       "%s\n",

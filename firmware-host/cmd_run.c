@@ -287,7 +287,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (proc && !proc->pressure && n_instruments > 1) {
+	if (proc && !proc->pressure && !proc->water && n_instruments > 1) {
 		rc = cli_usage("run",
 			       "run: --instrument once: several instruments in one run are for "
 			       "pressure procedures (gauges on one manifold)");
@@ -304,7 +304,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	if (resume && cal_db_run_get(&run, db, resume_id) != CAL_OK)
 		memset(&run, 0, sizeof(run)); /* said again below, with the message */
 	/* a run with a batch is a pressure run: gauges on one manifold */
-	if ((proc && proc->pressure) || (resume && run.batch)) {
+	if ((proc && (proc->pressure || proc->water)) || (resume && run.batch)) {
 		struct cli_pressure_args pa;
 
 		if (manual) {

@@ -52,7 +52,7 @@ struct sim_opts {
 	const char *protocol, *unit, *range, *decimals, *tau, *overshoot, *leak, *band, *dwell, *ss,
 		*atm;
 	/* flow (--serial: RTU line settings) */
-	const char *preset, *unit_id, *q, *flow_unit, *total_unit;
+	const char *preset, *unit_id, *q, *flow_unit, *total_unit, *speed;
 	bool rtu;
 };
 
@@ -567,6 +567,7 @@ static int sim_flow(struct cli *cli, const struct sim_opts *o)
 	    (rc = num_opt(&cfg.q_m3h, o->q, what, "q", 0)) ||
 	    (rc = int_opt(&cfg.tau_ms, o->tau, what, "tau-ms", 1, 3600000)) ||
 	    (rc = num_opt(&cfg.noise, o->noise, what, "noise", 0)) ||
+	    (rc = num_opt(&cfg.speed, o->speed, what, "speed", 1)) ||
 	    (rc = flow_unit_opt(&cfg.flow_unit, o->flow_unit, "flow-unit", CAL_Q_FLOW)) ||
 	    (rc = flow_unit_opt(&cfg.total_unit, o->total_unit, "total-unit", CAL_Q_VOLUME)))
 		return rc;
@@ -625,6 +626,7 @@ int cmd_sim(struct cli *cli, int argc, char **argv)
 		{ "q", true, &o.q, NULL },
 		{ "flow-unit", true, &o.flow_unit, NULL },
 		{ "total-unit", true, &o.total_unit, NULL },
+		{ "speed", true, &o.speed, NULL },
 		{ NULL, false, NULL, NULL },
 	};
 	const char *pos[1];
@@ -637,10 +639,10 @@ int cmd_sim(struct cli *cli, int argc, char **argv)
 	if (npos == 1 && strcmp(pos[0], "flow") == 0)
 		return sim_flow(cli, &o);
 	if (npos == 1 && (strcmp(pos[0], "balance") == 0 || strcmp(pos[0], "pressure") == 0)) {
-		static const char *const flow_only[] = { "rtu", "preset",    "unit-id",
-							 "q",	"flow-unit", "total-unit" };
-		const char *const vals[] = { o.rtu ? "" : NULL, o.preset,    o.unit_id, o.q,
-					     o.flow_unit,	o.total_unit };
+		static const char *const flow_only[] = { "rtu",	      "preset",	    "unit-id", "q",
+							 "flow-unit", "total-unit", "speed" };
+		const char *const vals[] = { o.rtu ? "" : NULL, o.preset,     o.unit_id, o.q,
+					     o.flow_unit,	o.total_unit, o.speed };
 
 		rc = only_own(pos[0][0] == 'b' ? "sim balance" : "sim pressure", flow_only, vals,
 			      sizeof(vals) / sizeof(vals[0]));

@@ -203,26 +203,7 @@ int demo_pressure(struct cli *cli, struct cal_db *db, const struct cal_date *tod
 	err = cal_prun_start(o, &p);
 	if (err)
 		goto out;
-	for (size_t i = 0; i < o->n; i++) {
-		struct cal_result *r = NULL;
-		size_t n = 0;
-
-		if (cal_db_result_list(&r, &n, db, o->runs[i].run_id) == CAL_OK) {
-			printf("\nResults of run %lld (%s)\n", (long long)o->runs[i].run_id,
-			       duts[i].id);
-			cli_print_results(cli, r, n);
-			free(r);
-		}
-		printf("Verdict: %s%s%s\n", o->runs[i].verdict, o->runs[i].reason[0] ? ": " : "",
-		       o->runs[i].reason);
-		if (o->runs[i].cert.kind == CAL_CERT_VERIFICATION)
-			printf("Certificate %s, valid until %s\n", o->runs[i].cert.number,
-			       o->runs[i].cert.valid_until);
-		else
-			printf("Failure record (không đạt) %s\n", o->runs[i].cert.number);
-		if (i < n_numbers)
-			snprintf(numbers[i], 64, "%s", o->runs[i].cert.number);
-	}
+	demo_print_batch(cli, db, o, p.gauges, numbers, n_numbers);
 out:
 	cal_dev_close(ref);
 	cal_sim_pressure_free(sim);

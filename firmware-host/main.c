@@ -107,10 +107,11 @@ static const struct command commands[] = {
 	  "calbench sim flow [--listen modbus-tcp:HOST:PORT | --rtu [--link PATH]] [--preset "
 	  "NAME]\n"
 	  "    [--unit-id N] [--serial 19200/8E1] [--q M3H] [--tau-ms MS] [--noise FRACTION]\n"
-	  "    [--seed N] [--flow-unit U] [--total-unit U]\n"
+	  "    [--seed N] [--flow-unit U] [--total-unit U] [--speed K]\n"
 	  "  A Modbus flow meter serving a register map (siemens-mag6000, endress-promag53,\n"
 	  "  generic-mfe) over Modbus RTU on a new pseudo-terminal or Modbus TCP; the flow\n"
-	  "  follows --q (m3/h) with --tau-ms and the totalizer integrates it.\n"
+	  "  follows --q (m3/h) with --tau-ms and the totalizer integrates it; --speed K\n"
+	  "  runs its clock K times fast (demos: long draws in seconds).\n"
 	  "  Commands on stdin: fault exception [n] [code], fault crc|silence|slave [n],\n"
 	  "  fault none, flow <m3/h>, noise <fraction>, status, help.\n" },
 	{ "ports", cmd_ports, "calbench ports [--json]\n  Serial ports seen by libserialport.\n" },
@@ -140,6 +141,10 @@ static const struct command commands[] = {
 	  "    --max N --d N; bourdon: --class 0.1..4 (EN 837-1); digital: --mpe-reading %\n"
 	  "    --mpe-span % --mpe-digits N (any may be 0); transmitter (4-20 mA output):\n"
 	  "    --class = accuracy in % of span\n"
+	  "  Water meter: --kind water-meter --class 1|2 --q3 Q3 --r R (OIML R 49), or\n"
+	  "    --class A..D --q3 Qn (no --r); --q3 in m3/h or with a flow unit (40 L/min);\n"
+	  "    --unit m3|L (the register's) --d N (its verification scale interval, e.g.\n"
+	  "    '0.05 L') [--max N] (the register's largest indication); Q1, Q2, Q4 computed\n"
 	  "calbench instrument list [--json]\n"
 	  "calbench instrument show ID [--json]   register data, history, pass/fail counts\n" },
 	{ "standard", cmd_standard,

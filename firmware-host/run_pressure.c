@@ -21,6 +21,7 @@ struct pr_ctx {
 	struct cal_instrument duts[CAL_PRUN_MAX_GAUGES];
 	struct cal_prun_params p;
 	const char *standard_id;
+	bool water; /* a water-meter series bench: the reference is a master meter */
 };
 
 static int open_bench_dev(struct cal_device **dev, const struct cal_bench *b, const char *id)
@@ -61,6 +62,8 @@ static int open_reference(struct pr_ctx *c, const char *bench_path, const char *
 		c->standard_id = standard;
 	else if (in->standard[0])
 		c->standard_id = in->standard;
+	if (c->water) /* the master meter: its totalizer is read, nothing is set */
+		return cal_bench_open(&c->ref, in);
 	if (!c->standard_id && need_standard)
 		return cal_error_set(CAL_ERR_REFUSED,
 				     "%s:%d: instrument '%s' names no 'standard:' (its pressure "
@@ -213,6 +216,7 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 				      "controller)");
 		goto out;
 	}
+	c->water = a->proc && a->proc->water;
 	if (a->resume_id) {
 		bool open = false;
 
@@ -261,7 +265,10 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 		goto out;
 	}
 	printf("Reference %s (standard %s) on %s\n", c->ref->id,
-	       a->resume_id ? "of the run" : c->standard_id, cal_transport_describe(c->ref->tr));
+	       a->resume_id	? "of the run"
+	       : c->standard_id ? c->standard_id
+				: "not registered",
+	       cal_transport_describe(c->ref->tr));
 	fflush(stdout);
 	c->p.db = db;
 	c->p.proc = a->proc;
@@ -276,6 +283,8 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 	c->p.accept_serial_mismatch = a->accept_serial_mismatch;
 	if (a->resume_id)
 		err = cal_prun_resume(o, &c->p, a->resume_id);
+	else if (c->water)
+		err = cal_wrun_start(o, &c->p);
 	else
 		err = cal_prun_start(o, &c->p);
 	if (a->live_shown && *a->live_shown)

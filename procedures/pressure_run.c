@@ -33,6 +33,7 @@
 #include "cal/num.h"
 #include "cal/procedure.h"
 #include "cal/units.h"
+#include "proc-internal.h"
 
 #define PRUN_MAX_POINTS 41
 /* A typed indication further than this many MPEs from the reference is asked again. */
@@ -1107,23 +1108,9 @@ static int create_runs(struct prun *e)
 		struct gauge *g = &e->g[i];
 		struct cal_run run;
 
-		memset(&run, 0, sizeof(run));
-		snprintf(run.instrument_id, sizeof(run.instrument_id), "%s", g->dut->id);
-		snprintf(run.procedure_id, sizeof(run.procedure_id), "%s", e->proc->id);
-		snprintf(run.procedure_title, sizeof(run.procedure_title), "%s", e->proc->title);
-		snprintf(run.method, sizeof(run.method), "%s", e->proc->method);
-		snprintf(run.procedure_path, sizeof(run.procedure_path), "%s", e->proc->path);
-		snprintf(run.bench_path, sizeof(run.bench_path), "%s",
-			 p->bench_path ? p->bench_path : "");
-		snprintf(run.device_id, sizeof(run.device_id), "%s", p->ref->id);
-		snprintf(run.dut_device_id, sizeof(run.dut_device_id), "%s",
-			 g->dev ? g->dev->id : "");
-		snprintf(run.mode, sizeof(run.mode), "%s", e->mode);
-		snprintf(run.operator_name, sizeof(run.operator_name), "%s",
-			 p->operator_name ? p->operator_name : "");
-		snprintf(run.activity, sizeof(run.activity), "%s", e->pr->activity);
+		cal_batch_run_fill(&run, p, e->proc, g->dut->id, g->dev ? g->dev->id : NULL,
+				   e->mode, e->pr->activity);
 		run.batch = i == 0 ? CAL_RUN_BATCH_NEW : e->batch;
-		run.pid = (int)getpid();
 		err = cal_db_run_begin(&g->run_id, p->db, &run, e->proc->text ? e->proc->text : "");
 		if (!err && i == 0)
 			e->batch = g->run_id;

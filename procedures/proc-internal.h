@@ -13,6 +13,18 @@ struct fy_node;
 /* The pressure part of a procedure file (pressure_proc.c); p->pressure is set. */
 int cal_pressure_proc_parse(struct cal_procedure *p, struct fy_node *root, const char *name);
 
+/* The water-meter part of a procedure file (water_proc.c); p->water is set. */
+int cal_water_proc_parse(struct cal_procedure *p, struct fy_node *root, const char *name);
+
+/*
+ * The run record of instrument @dut_id in a batch of @p (batch.c): procedure,
+ * bench, reference device, the instrument's own device (NULL: none), mode,
+ * operator, activity, this process. The caller sets the batch.
+ */
+void cal_batch_run_fill(struct cal_run *run, const struct cal_prun_params *p,
+			const struct cal_procedure *proc, const char *dut_id, const char *dut_dev,
+			const char *mode, const char *activity);
+
 struct cal_mb_map;
 
 /* A Modbus register map file (modbus_map_file.c); checked with cal_mb_map_check. */

@@ -61,6 +61,7 @@ void cal_sim_flow_cfg_default(struct cal_sim_flow_cfg *cfg)
 	cfg->tau_ms = 1000;
 	cfg->noise = 0;
 	cfg->seed = 1;
+	cfg->speed = 1;
 	cfg->flow_unit = CAL_UNIT_NONE;
 	cfg->total_unit = CAL_UNIT_NONE;
 	cfg->baud = 19200;
@@ -92,6 +93,8 @@ static int check_cfg(const struct cal_sim_flow_cfg *c)
 				     SIM_FLOW_TAU_MAX_MS);
 	if (!isfinite(c->noise) || c->noise < 0 || c->noise > 1)
 		return cal_error_set(CAL_ERR_ARG, "simulator: noise must be a fraction 0..1");
+	if (!isfinite(c->speed) || c->speed < 1 || c->speed > 10000)
+		return cal_error_set(CAL_ERR_ARG, "simulator: speed must be 1..10000");
 	if (c->flow_unit != CAL_UNIT_NONE && cal_unit_quantity(c->flow_unit) != CAL_Q_FLOW)
 		return cal_error_set(CAL_ERR_ARG, "simulator: '%s' is not a unit of flow",
 				     cal_unit_symbol(c->flow_unit));
@@ -362,6 +365,7 @@ int cal_sim_flow_new(struct cal_sim_flow **out, const struct cal_sim_flow_cfg *c
 	if (!sim)
 		return cal_error_set(CAL_ERR_NOMEM, "simulator: out of memory");
 	sim->cfg = *cfg;
+	sim->t_start_ms = cal_mono_ms();
 	sim->map = *map;
 	sim->cfg.map = NULL; /* the caller's may go away; ours is sim->map */
 	snprintf(sim->cfg.preset, sizeof(sim->cfg.preset), "%s", sim->map.name);
@@ -382,13 +386,13 @@ int cal_sim_flow_new(struct cal_sim_flow **out, const struct cal_sim_flow_cfg *c
 	}
 	pthread_mutex_init(&sim->lock, NULL);
 	sim_flow_model_init(&sim->model, cfg->q_m3h / SIM_FLOW_M3H, cfg->tau_ms, cfg->noise,
-			    cfg->seed, cal_mono_ms());
+			    cfg->seed, sim_flow_now(sim));
 	sim->exc_code = MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE;
 	sim_link_init(&sim->link);
 	atomic_init(&sim->stop, false);
 	atomic_init(&sim->running, false);
 	pthread_mutex_lock(&sim->lock);
-	sim_flow_update_locked(sim, cal_mono_ms());
+	sim_flow_update_locked(sim, sim_flow_now(sim));
 	pthread_mutex_unlock(&sim->lock);
 	*out = sim;
 	return CAL_OK;
@@ -547,7 +551,7 @@ int cal_sim_flow_set_flow(struct cal_sim_flow *sim, double q_m3h)
 		return cal_error_set(CAL_ERR_ARG, "flow: the setpoint must be 0..%g m3/h",
 				     Q_MAX_M3H);
 	pthread_mutex_lock(&sim->lock);
-	sim_flow_model_set_sp(&sim->model, q_m3h / SIM_FLOW_M3H, cal_mono_ms());
+	sim_flow_model_set_sp(&sim->model, q_m3h / SIM_FLOW_M3H, sim_flow_now(sim));
 	pthread_mutex_unlock(&sim->lock);
 	return CAL_OK;
 }
@@ -559,7 +563,7 @@ int cal_sim_flow_set_noise(struct cal_sim_flow *sim, double fraction)
 	if (!isfinite(fraction) || fraction < 0 || fraction > 1)
 		return cal_error_set(CAL_ERR_ARG, "noise: a fraction of the flow, 0..1");
 	pthread_mutex_lock(&sim->lock);
-	sim_flow_model_advance(&sim->model, cal_mono_ms());
+	sim_flow_model_advance(&sim->model, sim_flow_now(sim));
 	sim->model.noise = fraction;
 	pthread_mutex_unlock(&sim->lock);
 	return CAL_OK;
@@ -590,7 +594,7 @@ int cal_sim_flow_fault(struct cal_sim_flow *sim, enum cal_sim_flow_fault f, int 
 
 static void state_locked(struct cal_sim_flow *sim, struct cal_sim_flow_state *out)
 {
-	sim_flow_model_advance(&sim->model, cal_mono_ms());
+	sim_flow_model_advance(&sim->model, sim_flow_now(sim));
 	out->flow_m3h = sim_flow_model_reading(&sim->model) * SIM_FLOW_M3H;
 	out->true_flow_m3h = sim->model.q_m3s * SIM_FLOW_M3H;
 	out->setpoint_m3h = sim->model.sp_m3s * SIM_FLOW_M3H;
@@ -793,4 +797,11 @@ int cal_sim_flow_control(struct cal_sim_flow *sim, const char *line, char *reply
 	if (rc == CAL_OK && reply && size > 0)
 		snprintf(reply, size, "ok");
 	return rc;
+}
+
+int64_t sim_flow_now(const struct cal_sim_flow *sim)
+{
+	int64_t dt = cal_mono_ms() - sim->t_start_ms;
+
+	return sim->t_start_ms + (int64_t)llround((double)dt * sim->cfg.speed);
 }

@@ -84,6 +84,7 @@ struct sim_flow_table {
 
 struct cal_sim_flow {
 	struct cal_sim_flow_cfg cfg;
+	int64_t t_start_ms;			   /* when it was made, on the monotonic clock */
 	struct cal_mb_map map;			   /* the map served (a copy) */
 	struct sim_flow_plan plan[CAL_MB_MAP_MAX]; /* one per map quantity */
 	struct sim_flow_table hold, input;
@@ -120,5 +121,8 @@ bool sim_flow_registers_exist(const struct cal_sim_flow *sim, int fn, unsigned a
 void *sim_flow_serve(void *arg);
 /* CRC-16/Modbus (poly 0xA001 reflected, init 0xFFFF), sent low byte first. */
 uint16_t sim_flow_crc16(const uint8_t *data, size_t len);
+
+/* The model's time: t_start + (now - t_start) x cfg.speed, ms. */
+int64_t sim_flow_now(const struct cal_sim_flow *sim);
 
 #endif /* CAL_SIMULATORS_SIM_FLOW_INT_H */

@@ -171,7 +171,7 @@ static void serve_request(struct cal_sim_flow *sim, const uint8_t *req, int len)
 	pthread_mutex_lock(&sim->lock);
 	sim->n_requests++;
 	f = take_fault_locked(sim, &code);
-	sim_flow_update_locked(sim, cal_mono_ms());
+	sim_flow_update_locked(sim, sim_flow_now(sim));
 	switch (f) {
 	case CAL_SIM_FLOW_FAULT_SILENCE:
 		log_dbg("fault: no reply");

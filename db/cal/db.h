@@ -31,7 +31,7 @@
 struct cal_db;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CAL_DB_SCHEMA_VERSION 3
+#define CAL_DB_SCHEMA_VERSION 4
 
 /*
  * Open (creating if needed) and migrate the database at @path (":memory:" for
@@ -79,11 +79,15 @@ struct cal_instrument {
 	int interval_months;	 /* verification interval; 0 = none */
 	char created_at[24];	 /* ISO 8601 UTC, set by the db */
 	/* schema v3: pressure gauges and transmitters */
-	char kind[24];		/* "", "nawi", "bourdon-gauge", "digital-gauge", "transmitter" */
+	char kind[24]; /* "", "nawi", "bourdon-gauge", "digital-gauge", "transmitter", "water-meter"
+			*/
 	double scale_lo;	/* lower scale value (may be < 0), in unit; max is the upper */
 	double mpe_pct_reading; /* digital: a, % of |p| */
 	double mpe_pct_span;	/* digital: b, % of span; transmitter: class, % of span */
 	double mpe_digits;	/* digital: n, counts of the resolution d */
+	/* schema v4: water meters (kind "water-meter"; unit = the register's, m3 or L) */
+	double flow_q3; /* Q3 (R 49) or Qn (classes A-D), m3/h */
+	double ratio_r; /* R = Q3/Q1; 0 for the classes A-D */
 };
 
 /* "bourdon-gauge", "digital-gauge", "transmitter": a pressure instrument kind. */

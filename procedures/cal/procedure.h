@@ -142,6 +142,28 @@ struct cal_pressure_proc {
 	int preload_hold_s; /* DKD preloads: time held at the upper limit */
 };
 
+/*
+ * Water-meter procedures (instrument_kind: water-meter): a series bench, the
+ * meters in line behind a reference; at each flow point a standing start and
+ * stop, the reference volume from the master meter's totalizer.
+ */
+#define CAL_WATER_MAX_POINTS 6
+
+struct cal_water_point {
+	int point;	 /* enum cal_wm_point: 0 Q1, 1 Q2, 2 Q3 */
+	double volume_l; /* test volume; 0 = by the rule (cal_wm_min_volume) */
+};
+
+struct cal_water_proc {
+	char activity[16]; /* "verification" */
+	char ref_kind[24]; /* "master-meter" */
+	char quantity[24]; /* the reference's totalizer quantity, "total" */
+	double water_t_c;  /* water temperature, °C, for the MPE (<= 30: cold) */
+	int attempts;	   /* a point whose flow or volume is off is taken again */
+	struct cal_water_point points[CAL_WATER_MAX_POINTS];
+	size_t n_points;
+};
+
 struct cal_procedure {
 	char id[96];
 	char title[160];
@@ -158,6 +180,8 @@ struct cal_procedure {
 	size_t n_tests;
 	bool pressure; /* instrument_kind pressure-gauge: tests[] unused, pr used */
 	struct cal_pressure_proc pr;
+	bool water; /* instrument_kind water-meter: tests[] unused, wr used */
+	struct cal_water_proc wr;
 	char sha256[65]; /* hex digest of the file's bytes */
 	char path[256];
 	char *text; /* the file's bytes, NUL-terminated, owned */
@@ -369,5 +393,19 @@ int cal_prun_start(struct cal_prun_outcome *out, const struct cal_prun_params *p
  * not taken again. Completed runs of the batch are left as they are.
  */
 int cal_prun_resume(struct cal_prun_outcome *out, const struct cal_prun_params *p, int64_t run_id);
+
+/*
+ * A water-meter series run (water_run.c): the meters of p->gauges in line,
+ * p->ref the master meter (a driver with the procedure's totalizer
+ * quantity), one run per meter in one batch, each with its own verdict and
+ * document. At each flow point: the technician sets the flow and stops it
+ * (standing start); the reference totalizer and every register are read
+ * before and after the draw and committed; the point is taken again (up to
+ * wr.attempts times) when its mean flow is outside the point's window or
+ * the volume below the minimum. Judged per meter with cal_wm_evaluate.
+ * Refusals leave nothing; a stop interrupts every run (resume: not yet,
+ * `run --abort`). p->standard_id and p->mode as for pressure runs.
+ */
+int cal_wrun_start(struct cal_prun_outcome *out, const struct cal_prun_params *p);
 
 #endif

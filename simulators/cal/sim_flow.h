@@ -80,8 +80,10 @@ struct cal_sim_flow_cfg {
 	int tau_ms;		      /* time constant of the flow, 1..3600000 ms; default 1000 */
 	double noise;		      /* std dev of the flow reading / flow, 0..1; default 0 */
 	unsigned seed;		      /* noise seed; default 1 */
-	enum cal_unit flow_unit;      /* for flow quantities without a unit; NONE = m3/h */
-	enum cal_unit total_unit;     /* for total quantities without a unit; NONE = m3 */
+	double speed; /* the model's time runs this many times faster than the clock (demos:
+			 a Q1 draw of 10 L at 25 L/h in seconds); 1..10000, default 1 */
+	enum cal_unit flow_unit;  /* for flow quantities without a unit; NONE = m3/h */
+	enum cal_unit total_unit; /* for total quantities without a unit; NONE = m3 */
 	/* RTU line settings given to libmodbus (no effect on a pty): 19200 'E' 8 1. */
 	int baud;
 	char parity; /* 'N', 'E' or 'O' */

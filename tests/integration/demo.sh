@@ -31,12 +31,21 @@ run_demo_in() {
 	PASS_NO=$(sed -nE "s/^Certificate ($NUMBER_RE),.*/\1/p" "$T/out" | head -n 1)
 	FAIL_NO=$(sed -nE "s/^Failure record \(không đạt\) ($NUMBER_RE)$/\1/p" "$T/out" | head -n 1)
 	# the manifold: three gauges on a simulated PACE, the third fails
-	sed -n '/^== Pressure/,$p' "$T/out" >"$T/pressure"
+	sed -n '/^== Pressure/,/^== Water/p' "$T/out" >"$T/pressure"
 	[ "$(grep -cE "^Certificate $NUMBER_RE, valid until" "$T/pressure")" = 2 ] ||
 		fail "the manifold did not give two certificates"
 	grep -qE "^Verdict: FAIL: pressure (up|down) [0-9.]+ bar: E = [0-9.]+ bar beyond the MPE ±0.16 bar$" "$T/pressure" ||
 		fail "no pressure gauge failed with its reason"
 	grep -q '^Results of run 5 (AK-DEMO-3)$' "$T/pressure" || fail "AK-DEMO-3 has no results"
+	# the water meters: five in series on a simulated master meter (Modbus RTU),
+	# the fifth fails at Q1
+	sed -n '/^== Water/,/^== An inspector/p' "$T/out" >"$T/water"
+	[ "$(grep -cE "^Certificate $NUMBER_RE, valid until" "$T/water")" = 4 ] ||
+		fail "the water meters did not give four certificates"
+	grep -qE '^Verdict: FAIL: Q1 0.025 m3/h: E = -[0-9.]+ % beyond the MPE ±5 %' "$T/water" ||
+		fail "DH-DEMO-5 did not fail at Q1 with its reason"
+	grep -qE '^  1  water +Q1 0.02[0-9]* m3/h E [-+][0-9.]+ %' "$T/water" ||
+		fail "no Q1 result row in the water results"
 	# (no pipe into grep -q: with pipefail, sed's SIGPIPE would fail it under load)
 	sed -n '/^Results of run 5 (AK-DEMO-3)/,$p' "$T/pressure" >"$T/ak3"
 	grep -qE "^Failure record \(không đạt\) $NUMBER_RE$" "$T/ak3" ||

@@ -13,3 +13,7 @@ cal_add_test(test_pressure_run
   SOURCES unit/test_pressure_run.c helpers/null_transport.c
   LIBS cal_procedures PkgConfig::SQLITE
   LABELS unit)
+cal_add_test(test_water_run
+  SOURCES unit/test_water_run.c helpers/null_transport.c
+  LIBS cal_procedures PkgConfig::SQLITE
+  LABELS unit)

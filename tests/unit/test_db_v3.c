@@ -3,7 +3,8 @@
  * version-2 file with records in it, calibration runs and their
  * certificates, pressure standards and the snapshot a run keeps of them,
  * settle evidence, the uncertainty of results, the v3 instrument fields and
- * batches of runs. Each invariant is also attacked with plain SQL.
+ * batches of runs; and of schema v4, the water-meter fields of instruments.
+ * Each invariant is also attacked with plain SQL.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -338,7 +339,8 @@ static void test_migrate_v2_with_records(void **state)
 
 	make_v2(path);
 	db = open_db(path);
-	assert_int_equal(q_int(db, "PRAGMA user_version"), 3);
+	/* migrated through v3 to the current version */
+	assert_int_equal(q_int(db, "PRAGMA user_version"), CAL_DB_SCHEMA_VERSION);
 	assert_int_equal(q_int(db, "PRAGMA application_id"), 0x43414C42);
 
 	/* The documents, field by field. */
@@ -383,6 +385,7 @@ static void test_migrate_v2_with_records(void **state)
 	assert_int_equal(cal_db_instrument_get(&in, db, "OLD-1"), CAL_OK);
 	assert_string_equal(in.kind, "");
 	assert_true(in.scale_lo == 0 && in.mpe_digits == 0);
+	assert_true(in.flow_q3 == 0 && in.ratio_r == 0); /* v4 defaults */
 
 	/* Still immutable, and the rebuilt triggers are in force. */
 	refused(db, "UPDATE certificates SET lab_name = 'x'", "certificates are immutable");
@@ -967,6 +970,113 @@ static void test_run_batch(void **state)
 	cal_db_close(db);
 }
 
+/* ---- 8. water meters (schema v4) ------------------------------------------- */
+
+/* A class 2 DN15 meter: Q3 2.5 m3/h, R 100, a register in m3 with d 0.05 L. */
+static void meter_fill(struct cal_instrument *in, const char *id)
+{
+	*in = (struct cal_instrument){
+		.type = "đồng hồ nước lạnh DN15",
+		.manufacturer = "Zenner",
+		.model = "MNK-N DN15",
+		.owner = "Công ty CP Cấp thoát nước và Xây dựng Quảng Ngãi",
+		.accuracy_class = "2",
+		.unit = "m3",
+		.d = 0.00005,
+		.e = 0.00005,
+		.interval_months = 60,
+		.kind = "water-meter",
+		.flow_q3 = 2.5,
+		.ratio_r = 100,
+	};
+	snprintf(in->id, sizeof(in->id), "%s", id);
+	snprintf(in->serial, sizeof(in->serial), "S-%s", id);
+}
+
+/* meter_fill() changed by @change, which cal_db_instrument_add refuses naming @want. */
+#define METER_REFUSED(db, change, want)                                                            \
+	do {                                                                                       \
+		struct cal_instrument bad_;                                                        \
+		meter_fill(&bad_, "BAD");                                                          \
+		change;                                                                            \
+		assert_int_equal(cal_db_instrument_add((db), &bad_), CAL_ERR_ARG);                 \
+		if (!strstr(cal_error_last(), (want)))                                             \
+			fail_msg("'%s' does not say '%s'", cal_error_last(), (want));              \
+	} while (0)
+
+static void test_water_meters_v4(void **state)
+{
+	struct cal_db *db = open_db(":memory:");
+	struct cal_instrument in, got, *list = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_true(q_int(db, "PRAGMA user_version") >= 4);
+
+	/* Round trip of a class 2 meter and of a Qn-rated class B meter (R 0, a register in L). */
+	meter_fill(&in, "DHN-1");
+	assert_int_equal(cal_db_instrument_add(db, &in), CAL_OK);
+	assert_int_equal(cal_db_instrument_get(&got, db, "DHN-1"), CAL_OK);
+	assert_string_equal(got.kind, "water-meter");
+	assert_string_equal(got.accuracy_class, "2");
+	assert_string_equal(got.unit, "m3");
+	assert_true(got.flow_q3 == 2.5 && got.ratio_r == 100);
+	assert_true(got.d == 0.00005 && got.e == 0.00005 && got.max == 0 && got.min == 0);
+	assert_int_equal(got.interval_months, 60);
+	assert_string_equal(got.owner, in.owner);
+	assert_false(cal_instrument_is_pressure(&got));
+	assert_true(q_real(db, "SELECT flow_q3 FROM instruments WHERE id = 'DHN-1'") == 2.5);
+	assert_true(q_real(db, "SELECT ratio_r FROM instruments WHERE id = 'DHN-1'") == 100);
+	meter_fill(&in, "DHN-2");
+	snprintf(in.accuracy_class, sizeof(in.accuracy_class), "B");
+	snprintf(in.unit, sizeof(in.unit), "L");
+	in.flow_q3 = 1.5;
+	in.ratio_r = 0;
+	in.d = in.e = 0.1;
+	in.max = 99999;
+	assert_int_equal(cal_db_instrument_add(db, &in), CAL_OK);
+	assert_int_equal(cal_db_instrument_list(&list, &n, db), CAL_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[1].id, "DHN-2");
+	assert_string_equal(list[1].accuracy_class, "B");
+	assert_true(list[1].flow_q3 == 1.5 && list[1].ratio_r == 0 && list[1].max == 99999);
+	assert_true(list[0].flow_q3 == 2.5 && list[0].ratio_r == 100);
+	free(list);
+
+	/* The register data of a water meter, refused with the rule named. */
+	METER_REFUSED(db, snprintf(bad_.accuracy_class, sizeof(bad_.accuracy_class), "3"),
+		      "water-meter class '3' is not 1, 2");
+	METER_REFUSED(db, bad_.accuracy_class[0] = '\0', "water-meter class '' is not");
+	METER_REFUSED(db, bad_.flow_q3 = 0, "needs its Q3");
+	METER_REFUSED(db, bad_.flow_q3 = NAN, "needs its Q3");
+	METER_REFUSED(db, bad_.flow_q3 = -2.5, "needs its Q3");
+	METER_REFUSED(db, bad_.ratio_r = 0, "class 2 water meter needs its ratio R");
+	METER_REFUSED(db, bad_.ratio_r = INFINITY, "class 2 water meter needs its ratio R");
+	METER_REFUSED(db, snprintf(bad_.accuracy_class, sizeof(bad_.accuracy_class), "C"),
+		      "class C water meter is rated by Qn alone: R must be 0");
+	METER_REFUSED(db, snprintf(bad_.unit, sizeof(bad_.unit), "kg"),
+		      "unit 'kg' is not a unit of volume");
+	METER_REFUSED(db, snprintf(bad_.unit, sizeof(bad_.unit), "m3/h"),
+		      "unit 'm3/h' is not a unit of volume");
+	METER_REFUSED(db, bad_.d = 0, "verification scale interval d");
+	/* Q3 and R belong to water meters only */
+	METER_REFUSED(db, snprintf(bad_.kind, sizeof(bad_.kind), "nawi"),
+		      "Q3 and R are for a water meter (kind water-meter), not for kind 'nawi'");
+	METER_REFUSED(db, (bad_.kind[0] = '\0', bad_.flow_q3 = 0),
+		      "Q3 and R are for a water meter");
+	METER_REFUSED(db, snprintf(bad_.kind, sizeof(bad_.kind), "watermeter"),
+		      "transmitter or water-meter");
+	assert_int_equal(cal_db_instrument_get(&got, db, "BAD"), CAL_ERR_NOTFOUND);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM instruments"), 2);
+
+	/* Plain SQL: the columns' own checks. */
+	refused(db, "UPDATE instruments SET flow_q3 = -1 WHERE id = 'DHN-1'",
+		"CHECK constraint failed");
+	refused(db, "UPDATE instruments SET ratio_r = -100 WHERE id = 'DHN-1'",
+		"CHECK constraint failed");
+	cal_db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -978,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(test_results_uncertainty),
 		cmocka_unit_test(test_instruments_v3),
 		cmocka_unit_test(test_run_batch),
+		cmocka_unit_test(test_water_meters_v4),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
