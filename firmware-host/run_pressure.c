@@ -144,8 +144,9 @@ static int report(struct cli *cli, struct cal_db *db, const struct pr_ctx *c,
 		print_outcome(cli, db, c, o);
 		for (size_t i = 0; i < o->n; i++)
 			any_fail = any_fail || strcmp(o->runs[i].verdict, "PASS") != 0;
-		printf("\nBatch %lld: %zu gauge%s, %s\n", (long long)o->batch, o->n,
-		       o->n == 1 ? "" : "s", any_fail ? "at least one FAIL" : "all PASS");
+		printf("\nBatch %lld: %zu %s%s, %s\n", (long long)o->batch, o->n,
+		       c->water ? "meter" : "gauge", o->n == 1 ? "" : "s",
+		       any_fail ? "at least one FAIL" : "all PASS");
 		return any_fail ? CLI_FAIL : CLI_OK;
 	}
 	if (any_run) {
@@ -153,6 +154,17 @@ static int report(struct cli *cli, struct cal_db *db, const struct pr_ctx *c,
 
 		snprintf(why, sizeof(why), "%s", cal_error_last());
 		cli_err("batch %lld interrupted: %s", (long long)o->batch, why);
+		if (c->water) {
+			fprintf(stderr, "calbench: every reading so far is kept; a series run "
+					"cannot be resumed yet: close its runs with");
+			for (size_t i = 0; i < o->n; i++)
+				if (o->runs[i].run_id && !o->runs[i].completed)
+					fprintf(stderr,
+						"%s calbench run --abort %lld --reason TEXT",
+						i ? "," : "", (long long)o->runs[i].run_id);
+			fputc('\n', stderr);
+			return CLI_INTERRUPTED;
+		}
 		fprintf(stderr,
 			"calbench: every reading so far is kept; continue with: calbench run "
 			"--resume %lld --bench %s\n"
@@ -253,8 +265,8 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 		for (size_t i = 0; i < a->n_instruments && !err; i++)
 			err = add_gauge(c, db, a->instruments[i], a->bench_path);
 		if (!err) {
-			printf("%s of %zu gauge%s (", a->proc->title, c->p.n_gauges,
-			       c->p.n_gauges == 1 ? "" : "s");
+			printf("%s of %zu %s%s (", a->proc->title, c->p.n_gauges,
+			       c->water ? "meter" : "gauge", c->p.n_gauges == 1 ? "" : "s");
 			for (size_t i = 0; i < c->p.n_gauges; i++)
 				printf("%s%s", i ? ", " : "", c->duts[i].id);
 			printf("), mode %s\n", a->mode);

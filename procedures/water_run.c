@@ -238,6 +238,42 @@ static int read_registers(struct wrun *e, size_t j, bool after, struct cal_step_
 	return CAL_OK;
 }
 
+/*
+ * A standing start and stop: the reference's totalizer and the registers are
+ * read with the water at rest. When the master meter shows its flow, it must
+ * be below 1 % of Q1; the technician is asked to stop it (wr.attempts times).
+ */
+static int wait_at_rest(struct wrun *e, struct cal_step_info *si, const char *when)
+{
+	for (int attempt = 1;; attempt++) {
+		struct cal_reading rd;
+		char text[200];
+		double q;
+		int err;
+
+		if (cal_dev_read_quantity(&rd, e->p->ref, "flow") != CAL_OK ||
+		    cal_unit_quantity(rd.unit) != CAL_Q_FLOW) {
+			cal_error_clear();
+			return CAL_OK; /* a totalizer only: the technician's word */
+		}
+		q = rd.value_si * 3600;
+		if (fabs(q) <= 0.01 * e->wm.q1)
+			return CAL_OK;
+		if (attempt >= e->wr->attempts)
+			return cal_error_set(CAL_ERR_REFUSED,
+					     "%s: the water is not at rest %s: the master meter "
+					     "shows %.4g m3/h",
+					     si->point->label, when, q);
+		snprintf(text, sizeof(text),
+			 "the master meter still shows %.4g m3/h %s: stop the flow (standing "
+			 "start and stop), then confirm",
+			 q, when);
+		err = e->p->op->instruct(e->p->op_ctx, si, text);
+		if (err)
+			return err;
+	}
+}
+
 /* One flow point, taken again while its flow or volume is off. */
 static int run_point(struct wrun *e, size_t j)
 {
@@ -254,18 +290,27 @@ static int run_point(struct wrun *e, size_t j)
 		double before, after, q_shown;
 		int64_t t0, t1, id;
 
-		snprintf(text, sizeof(text),
-			 "%s%s%s: set the flow to %s (window %s to %s m3/h), then stop it: "
-			 "standing start, every register at rest",
-			 why, why[0] ? "; " : "", w->pt.label, w->pt.label + 3, lo, hi);
+		if (why[0])
+			snprintf(
+				text, sizeof(text),
+				"taken again (attempt %d of %d): %s; set the flow to %s (window %s "
+				"to %s m3/h), then stop it: standing start, every register at rest",
+				attempt, e->wr->attempts, why, w->pt.label + 3, lo, hi);
+		else
+			snprintf(
+				text, sizeof(text),
+				"set the flow to %s (window %s to %s m3/h), then stop it: standing "
+				"start, every register at rest",
+				w->pt.label + 3, lo, hi);
 		err = e->p->op->instruct(e->p->op_ctx, &si, text);
+		if (!err)
+			err = wait_at_rest(e, &si, "before the draw");
 		if (!err)
 			err = read_reference(&before, &t0, e, 2 * (int)j + 1, &id);
 		if (!err)
 			err = read_registers(e, j, false, &si);
 		if (!err) {
-			snprintf(text, sizeof(text), "%s: open the flow at %s", w->pt.label,
-				 w->pt.label + 3);
+			snprintf(text, sizeof(text), "open the flow at %s", w->pt.label + 3);
 			err = e->p->op->instruct(e->p->op_ctx, &si, text);
 		}
 		/* the flow while it runs, when the reference shows it */
@@ -278,10 +323,12 @@ static int run_point(struct wrun *e, size_t j)
 				q_shown = rd.value_si * 3600;
 			cal_error_clear();
 			snprintf(text, sizeof(text),
-				 "%s: draw at least %s L through the reference, then stop the flow",
-				 w->pt.label, vol);
+				 "draw at least %s L through the reference, then stop the flow",
+				 vol);
 			err = e->p->op->instruct(e->p->op_ctx, &si, text);
 		}
+		if (!err)
+			err = wait_at_rest(e, &si, "after the draw");
 		if (!err)
 			err = read_reference(&after, &t1, e, 2 * (int)j + 2, &w->ref_after_id);
 		if (!err)
@@ -340,7 +387,7 @@ static int finish_meter(struct wrun *e, size_t i)
 		r.indication = vi;
 		r.decimals = m->dec_l[j];
 		r.error = vi - w->va_l;
-		r.mpe = cal_num_round_sig(ev.mpe_pct / 100 * w->va_l, 6); /* shown; judged in % */
+		r.mpe = cal_num_round_sig(ev.mpe_pct / 100 * w->va_l, 4); /* shown; judged in % */
 		snprintf(r.verdict, sizeof(r.verdict), "%s", ev.pass ? "PASS" : "FAIL");
 		r.reading_id = m->after_id[j];
 		r.ref_reading_id = w->ref_after_id;

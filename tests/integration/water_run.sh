@@ -70,11 +70,29 @@ test_water_short_draw() {
 		--bench "$T/bench.yaml" --answers "$T/answers"
 	expect_rc 3
 	expect_err 'Q1 0.025 m3/h: .*less than the 10.000 L the point needs \(3 attempts\)'
+	expect_err 'cannot be resumed yet: close its runs with calbench run --abort 1 --reason TEXT, calbench run --abort 2'
 	[ "$(sql "SELECT count(*) FROM runs WHERE status = 'interrupted'")" = 2 ] || fail "not interrupted"
 	# every reading kept: 3 draws x 2 (before, after) of the reference in each run
 	[ "$(sql "SELECT count(*) FROM readings WHERE source = 'device:master1'")" = 12 ] ||
 		fail "reference readings: $(sql "SELECT count(*) FROM readings WHERE source = 'device:master1'")"
 	[ "$(sql 'SELECT count(*) FROM results')" = 0 ] || fail "results without every point"
+	sim_stop m
+}
+
+# The water still runs when the draw should start: the technician is asked to
+# stop it, and the point is not taken while the master meter shows a flow.
+test_water_not_at_rest() {
+	register_meters
+	SIM_KIND=flow sim_start m --listen modbus-tcp:127.0.0.1:0 --q 2.5 ||
+		fail "flow simulator did not start: $(cat "$T/m.err")"
+	master_bench "$SIM_WHERE"
+	printf 'ok\nok\nok\nok\n' >"$T/answers"
+	cb run --procedure "$WPROC" --instrument DH-1 --instrument DH-2 --mode initial \
+		--bench "$T/bench.yaml" --answers "$T/answers"
+	expect_rc 3
+	expect_out 'the master meter still shows 2.5 m3/h before the draw: stop the flow'
+	expect_err 'the water is not at rest before the draw: the master meter shows 2.5 m3/h'
+	[ "$(sql 'SELECT count(*) FROM readings')" = 0 ] || fail "a reading was taken with the water running"
 	sim_stop m
 }
 
