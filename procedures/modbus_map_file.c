@@ -195,8 +195,22 @@ int cal_mb_map_parse(struct cal_mb_map *out, const char *text, size_t len, const
 		if (!err)
 			out->n++;
 	}
-	if (!err && cal_mb_map_check(out))
-		err = cal_error_prefix(CAL_ERR_CONFIG, "%s: ", name);
+	if (!err && cal_mb_map_check(out)) {
+		/* the line of the quantity the check names, when it names one */
+		int line = yamlx_line(n);
+
+		it = NULL;
+		for (size_t i = 0; (item = fy_node_sequence_iterate(n, &it)) != NULL; i++) {
+			char q[48];
+
+			snprintf(q, sizeof(q), "quantity \"%s\"", out->q[i].name);
+			if (i < out->n && strstr(cal_error_last(), q)) {
+				line = yamlx_line(item);
+				break;
+			}
+		}
+		err = cal_error_prefix(CAL_ERR_CONFIG, "%s:%d: ", name, line);
+	}
 out:
 	fy_document_destroy(doc);
 	return err;

@@ -116,7 +116,7 @@ quantities:
 EOF2
 	cb read --bench "$T/bench.yaml" ref1
 	expect_rc 1
-	expect_err 'map: .*map.yaml: .*flow.*odd'
+	expect_err 'map: .*map.yaml:3: .*quantity "flow".*odd'
 	cat >"$T/map.yaml" <<'EOF2'
 map: bad
 quantities:
