@@ -419,13 +419,17 @@ int cal_db_run_standards(struct cal_standard **out, size_t *n, struct cal_db *db
 	return standards_query(out, n, db, run_id);
 }
 
+static int standard_row(void *elem, sqlite3_stmt *st)
+{
+	standard_from_row(elem, st);
+	return CAL_OK;
+}
+
 /* All standards (@run_id 0) or those a run used, largest first. */
 static int standards_query(struct cal_standard **out, size_t *n, struct cal_db *db, int64_t run_id)
 {
-	struct cal_standard *arr = NULL, *p;
 	sqlite3_stmt *st = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc, step;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -451,30 +455,8 @@ static int standards_query(struct cal_standard **out, size_t *n, struct cal_db *
 				"SELECT " STANDARD_COLS
 				" FROM standards ORDER BY nominal_kg DESC, id");
 	if (rc)
-		goto out;
+		return rc;
 	if (run_id)
 		sqlite3_bind_int64(st, 1, run_id);
-	for (;;) {
-		step = sqlite3_step(st);
-		if (step != SQLITE_ROW)
-			break;
-		p = db_grow(arr, &cap, cnt, sizeof(*arr));
-		if (!p) {
-			rc = CAL_ERR_NOMEM;
-			goto out;
-		}
-		arr = p;
-		standard_from_row(&arr[cnt++], st);
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(db, "standard list");
-out:
-	sqlite3_finalize(st);
-	if (rc) {
-		free(arr);
-		return rc;
-	}
-	*out = arr;
-	*n = cnt;
-	return CAL_OK;
+	return db_collect((void **)out, n, sizeof(**out), db, st, standard_row, "standard list");
 }

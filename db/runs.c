@@ -760,13 +760,37 @@ out:
 	return rc;
 }
 
+static int result_row(void *elem, sqlite3_stmt *st)
+{
+	struct cal_result *o = elem;
+
+	o->seq = sqlite3_column_int(st, 0);
+	db_col_text(o->test, sizeof(o->test), st, 1);
+	db_col_text(o->label, sizeof(o->label), st, 2);
+	db_col_text(o->unit, sizeof(o->unit), st, 3);
+	o->load = db_col_real(st, 4);
+	o->ref = db_col_real(st, 5);
+	o->indication = db_col_real(st, 6);
+	o->decimals = sqlite3_column_int(st, 7);
+	o->error = sqlite3_column_double(st, 8);
+	o->mpe = sqlite3_column_double(st, 9);
+	db_col_text(o->verdict, sizeof(o->verdict), st, 10);
+	db_col_text(o->weights, sizeof(o->weights), st, 11);
+	o->reading_id = sqlite3_column_int64(st, 12);
+	o->u = db_col_real(st, 13);
+	o->k = db_col_real(st, 14);
+	o->nu_eff = db_col_real(st, 15);
+	if (isnan(o->nu_eff) && o->k > 0)
+		o->nu_eff = INFINITY;
+	o->ref_reading_id = sqlite3_column_int64(st, 16);
+	return CAL_OK;
+}
+
 int cal_db_result_list(struct cal_result **out, size_t *n, struct cal_db *db, int64_t run_id)
 {
-	struct cal_result *arr = NULL, *p, *o;
 	enum cal_run_status status;
 	sqlite3_stmt *st = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc, step;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -783,51 +807,9 @@ int cal_db_result_list(struct cal_result **out, size_t *n, struct cal_db *db, in
 		"verdict, weights, reading_id, u, k, nu_eff, ref_reading_id FROM results "
 		"WHERE run_id = ?1 ORDER BY seq");
 	if (rc)
-		goto out;
-	sqlite3_bind_int64(st, 1, run_id);
-	for (;;) {
-		step = sqlite3_step(st);
-		if (step != SQLITE_ROW)
-			break;
-		p = db_grow(arr, &cap, cnt, sizeof(*arr));
-		if (!p) {
-			rc = CAL_ERR_NOMEM;
-			goto out;
-		}
-		arr = p;
-		o = &arr[cnt++];
-		memset(o, 0, sizeof(*o));
-		o->seq = sqlite3_column_int(st, 0);
-		db_col_text(o->test, sizeof(o->test), st, 1);
-		db_col_text(o->label, sizeof(o->label), st, 2);
-		db_col_text(o->unit, sizeof(o->unit), st, 3);
-		o->load = db_col_real(st, 4);
-		o->ref = db_col_real(st, 5);
-		o->indication = db_col_real(st, 6);
-		o->decimals = sqlite3_column_int(st, 7);
-		o->error = sqlite3_column_double(st, 8);
-		o->mpe = sqlite3_column_double(st, 9);
-		db_col_text(o->verdict, sizeof(o->verdict), st, 10);
-		db_col_text(o->weights, sizeof(o->weights), st, 11);
-		o->reading_id = sqlite3_column_int64(st, 12);
-		o->u = db_col_real(st, 13);
-		o->k = db_col_real(st, 14);
-		o->nu_eff = db_col_real(st, 15);
-		if (isnan(o->nu_eff) && o->k > 0)
-			o->nu_eff = INFINITY;
-		o->ref_reading_id = sqlite3_column_int64(st, 16);
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(db, "result list");
-out:
-	sqlite3_finalize(st);
-	if (rc) {
-		free(arr);
 		return rc;
-	}
-	*out = arr;
-	*n = cnt;
-	return CAL_OK;
+	sqlite3_bind_int64(st, 1, run_id);
+	return db_collect((void **)out, n, sizeof(**out), db, st, result_row, "result list");
 }
 
 int cal_db_result_last_seq(int *seq, struct cal_db *db, int64_t run_id)

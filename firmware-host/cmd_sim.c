@@ -153,6 +153,58 @@ static int only_own(const char *what, const char *const *names, const char *cons
  * Listen (pty or TCP), start, print where, then answer control lines on
  * stdin until a signal. Frees the simulator of @h in every case.
  */
+
+typedef int (*control_fn)(void *ctx, const char *line, char *reply, size_t size);
+
+/*
+ * Control lines from stdin until Ctrl-C (or end of input when @stop_on_eof):
+ * each reply, or "ok", on stdout; an error on stdout as "error: ..." when
+ * @what is NULL, else on stderr naming @what.
+ */
+static void control_loop(struct cli *cli, control_fn control, void *ctx, bool stop_on_eof,
+			 const char *what)
+{
+	for (bool stdin_open = true; !*cli->stop_flag;) {
+		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+		char line[256], reply[512];
+
+		if (!stdin_open || poll(&pfd, 1, 200) <= 0 || !(pfd.revents & (POLLIN | POLLHUP))) {
+			if (!stdin_open)
+				usleep(200 * 1000);
+			continue;
+		}
+		if (!fgets(line, sizeof(line), stdin)) {
+			stdin_open = false;
+			if (stop_on_eof)
+				break;
+			continue;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[0])
+			continue;
+		reply[0] = '\0';
+		if (control(ctx, line, reply, sizeof(reply))) {
+			if (what)
+				cli_err("%s: %s", what, cal_error_last());
+			else
+				printf("error: %s\n", cal_error_last());
+		} else {
+			printf("%s\n", reply[0] ? reply : "ok");
+		}
+		fflush(stdout);
+	}
+}
+
+static int h_control_fn(void *ctx, const char *line, char *reply, size_t size)
+{
+	return h_control(ctx, line, reply, size);
+}
+
+static int flow_control(void *ctx, const char *line, char *reply, size_t size)
+{
+	return cal_sim_flow_control(ctx, line, reply, size);
+}
+
 static int serve(struct cli *cli, struct sim_handle *h, const char *listen, const char *link_path,
 		 const char *banner)
 {
@@ -197,29 +249,7 @@ static int serve(struct cli *cli, struct sim_handle *h, const char *listen, cons
 		where);
 	fflush(stdout);
 
-	for (bool stdin_open = true; !*cli->stop_flag;) {
-		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
-		char line[256], reply[512];
-
-		if (!stdin_open || poll(&pfd, 1, 200) <= 0 || !(pfd.revents & (POLLIN | POLLHUP))) {
-			if (!stdin_open)
-				usleep(200 * 1000);
-			continue;
-		}
-		if (!fgets(line, sizeof(line), stdin)) {
-			stdin_open = false;
-			continue;
-		}
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[0])
-			continue;
-		reply[0] = '\0';
-		if (h_control(h, line, reply, sizeof(reply)))
-			printf("error: %s\n", cal_error_last());
-		else
-			printf("%s\n", reply[0] ? reply : "ok");
-		fflush(stdout);
-	}
+	control_loop(cli, h_control_fn, h, false, NULL);
 	h_free(h);
 	if (link_path && !listen)
 		unlink(link_path);
@@ -426,31 +456,7 @@ static int flow_serve(struct cli *cli, struct cal_sim_flow *sim, const struct ca
 		banner, where, bench_port, stop_on_eof ? " or end of input" : "");
 	fflush(stdout);
 
-	for (bool stdin_open = true; !*cli->stop_flag;) {
-		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
-		char line[256], reply[512];
-
-		if (!stdin_open || poll(&pfd, 1, 200) <= 0 || !(pfd.revents & (POLLIN | POLLHUP))) {
-			if (!stdin_open)
-				usleep(200 * 1000);
-			continue;
-		}
-		if (!fgets(line, sizeof(line), stdin)) {
-			stdin_open = false;
-			if (stop_on_eof)
-				break;
-			continue;
-		}
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[0])
-			continue;
-		reply[0] = '\0';
-		if (cal_sim_flow_control(sim, line, reply, sizeof(reply)))
-			cli_err("%s: %s", what, cal_error_last());
-		else
-			printf("%s\n", reply[0] ? reply : "ok");
-		fflush(stdout);
-	}
+	control_loop(cli, flow_control, sim, stop_on_eof, what);
 	cal_sim_flow_free(sim);
 	if (link_path && !tcp)
 		unlink(link_path);

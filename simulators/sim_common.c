@@ -620,7 +620,7 @@ size_t sim_srv_status_locked(struct sim_srv *s, char *buf, size_t size,
 
 /* ---- control lines ------------------------------------------------------------ */
 
-static int ctl_split(char *buf, const char *line, char **w, int *nw)
+int sim_ctl_split(char *buf, const char *line, char **w, int *nw)
 {
 	char *p = buf;
 	size_t len = strlen(line);
@@ -646,7 +646,7 @@ static int ctl_split(char *buf, const char *line, char **w, int *nw)
 	return CAL_OK;
 }
 
-static int ctl_int(int *out, const char *word, const char *what, int min, int max)
+int sim_ctl_int(int *out, const char *word, const char *what, int min, int max)
 {
 	char *end;
 	long v;
@@ -703,12 +703,12 @@ static int ctl_fault(int *kind, int *count, int *late_ms, char **w, int nw,
 		break;
 	case SIM_FAULT_LATE:
 		if (nw == 3) {
-			rc = ctl_int(late_ms, w[2], "fault late: delay ms", 0, CTL_LATE_MAX_MS);
+			rc = sim_ctl_int(late_ms, w[2], "fault late: delay ms", 0, CTL_LATE_MAX_MS);
 		} else if (nw == 4) {
-			rc = ctl_int(count, w[2], "fault late: count", 1, CTL_COUNT_MAX);
+			rc = sim_ctl_int(count, w[2], "fault late: count", 1, CTL_COUNT_MAX);
 			if (rc == CAL_OK)
-				rc = ctl_int(late_ms, w[3], "fault late: delay ms", 0,
-					     CTL_LATE_MAX_MS);
+				rc = sim_ctl_int(late_ms, w[3], "fault late: delay ms", 0,
+						 CTL_LATE_MAX_MS);
 		} else {
 			rc = cal_error_set(CAL_ERR_ARG, "fault late: expected [count] <ms>");
 		}
@@ -723,7 +723,7 @@ static int ctl_fault(int *kind, int *count, int *late_ms, char **w, int nw,
 			return cal_error_set(CAL_ERR_ARG, "fault %s: expected at most a count",
 					     w[1]);
 		if (nw == 3) {
-			rc = ctl_int(count, w[2], "fault: count", 1, CTL_COUNT_MAX);
+			rc = sim_ctl_int(count, w[2], "fault: count", 1, CTL_COUNT_MAX);
 			if (rc != CAL_OK)
 				return rc;
 		}
@@ -743,7 +743,7 @@ int sim_ctl_run(struct sim_srv *s, const struct sim_ctl *ctl, const char *line, 
 		reply[0] = '\0';
 	if (!line)
 		return cal_error_set(CAL_ERR_ARG, "control: NULL argument");
-	rc = ctl_split(buf, line, w, &nw);
+	rc = sim_ctl_split(buf, line, w, &nw);
 	if (rc != CAL_OK)
 		return rc;
 	if (strcmp(w[0], "fault") == 0) {

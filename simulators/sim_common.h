@@ -250,5 +250,12 @@ int sim_ctl_run(struct sim_srv *s, const struct sim_ctl *ctl, const char *line, 
 		size_t size);
 /* A number ('.' decimals) or CAL_ERR_ARG naming @what. */
 int sim_ctl_double(double *out, const char *word, const char *what);
+/*
+ * Split a control line into at most SIM_CTL_WORDS_MAX words in @buf
+ * (SIM_CTL_LINE_MAX bytes); an empty, too long or too wordy line is refused.
+ */
+int sim_ctl_split(char *buf, const char *line, char **w, int *nw);
+/* An integer word within min..max; the message names @what. */
+int sim_ctl_int(int *out, const char *word, const char *what, int min, int max);
 
 #endif /* CAL_SIMULATORS_SIM_COMMON_H */

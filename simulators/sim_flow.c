@@ -24,7 +24,6 @@
 
 #include "sim_flow_int.h"
 
-#define CTL_WORDS_MAX 6
 #define CTL_COUNT_MAX 1000000
 #define Q_MAX_M3H 1e9 /* largest setpoint accepted, m3/h */
 
@@ -662,46 +661,6 @@ static const char help_text[] =
 	"flow <q> [unit] (setpoint, m3/h unless a flow unit follows) | "
 	"noise <fraction> | status | help";
 
-static int ctl_split(char *buf, size_t size, const char *line, char **w, int *nw)
-{
-	char *p = buf;
-	size_t len = strlen(line);
-
-	*nw = 0;
-	if (len >= size)
-		return cal_error_set(CAL_ERR_ARG, "control line too long (at most %zu characters)",
-				     size - 1);
-	memcpy(buf, line, len + 1);
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			*p++ = '\0';
-		if (*p == '\0')
-			break;
-		if (*nw == CTL_WORDS_MAX)
-			return cal_error_set(CAL_ERR_ARG, "control line: too many words");
-		w[(*nw)++] = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-			p++;
-	}
-	if (*nw == 0)
-		return cal_error_set(CAL_ERR_ARG, "empty control line (try help)");
-	return CAL_OK;
-}
-
-static int ctl_int(int *out, const char *word, const char *what, int min, int max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(word, &end, 10);
-	if (errno != 0 || end == word || *end != '\0' || v < min || v > max)
-		return cal_error_set(CAL_ERR_ARG, "%s '%s': expected an integer %d..%d", what, word,
-				     min, max);
-	*out = (int)v;
-	return CAL_OK;
-}
-
 static int ctl_fault(struct cal_sim_flow *sim, char **w, int nw)
 {
 	enum cal_sim_flow_fault f = CAL_SIM_FLOW_FAULT_NONE;
@@ -727,10 +686,10 @@ static int ctl_fault(struct cal_sim_flow *sim, char **w, int nw)
 		return cal_error_set(CAL_ERR_ARG, "fault %s: expected at most %s", w[1],
 				     f == CAL_SIM_FLOW_FAULT_EXCEPTION ? "a count and a code"
 								       : "a count");
-	if (nw >= 3 && (rc = ctl_int(&count, w[2], "fault: count", 1, CTL_COUNT_MAX)) != CAL_OK)
+	if (nw >= 3 && (rc = sim_ctl_int(&count, w[2], "fault: count", 1, CTL_COUNT_MAX)) != CAL_OK)
 		return rc;
-	if (nw == 4 && (rc = ctl_int(&code, w[3], "fault exception: code", 1,
-				     MODBUS_EXCEPTION_MAX - 1)) != CAL_OK)
+	if (nw == 4 && (rc = sim_ctl_int(&code, w[3], "fault exception: code", 1,
+					 MODBUS_EXCEPTION_MAX - 1)) != CAL_OK)
 		return rc;
 	return cal_sim_flow_fault(sim, f, f == CAL_SIM_FLOW_FAULT_NONE ? 0 : count, code);
 }
@@ -759,7 +718,7 @@ static int ctl_flow(struct cal_sim_flow *sim, char **w, int nw)
 int cal_sim_flow_control(struct cal_sim_flow *sim, const char *line, char *reply, size_t size)
 {
 	char buf[SIM_CTL_LINE_MAX];
-	char *w[CTL_WORDS_MAX];
+	char *w[SIM_CTL_WORDS_MAX];
 	int nw = 0, rc;
 	double v;
 
@@ -767,7 +726,7 @@ int cal_sim_flow_control(struct cal_sim_flow *sim, const char *line, char *reply
 		reply[0] = '\0';
 	if (!sim || !line)
 		return cal_error_set(CAL_ERR_ARG, "control: NULL argument");
-	rc = ctl_split(buf, sizeof(buf), line, w, &nw);
+	rc = sim_ctl_split(buf, line, w, &nw);
 	if (rc != CAL_OK)
 		return rc;
 	if (strcmp(w[0], "status") == 0 && nw == 1) {
