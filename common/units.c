@@ -52,6 +52,11 @@ static const struct unit_def units[] = {
 	{ CAL_UNIT_L_MIN, "L/min", CAL_Q_FLOW, 1e-3 / 60.0 },
 	{ CAL_UNIT_L_H, "L/h", CAL_Q_FLOW, 1e-3 / 3600.0 },
 	{ CAL_UNIT_M_S, "m/s", CAL_Q_VELOCITY, 1.0 },
+	{ CAL_UNIT_K, "K", CAL_Q_TEMPERATURE, 1.0 },
+	{ CAL_UNIT_DEGC,
+	  "\xc2\xb0"
+	  "C",
+	  CAL_Q_TEMPERATURE, 1.0 }, /* °C, offset 273.15 K */
 };
 
 const char *cal_quantity_si_symbol(enum cal_quantity q)
@@ -69,6 +74,8 @@ const char *cal_quantity_si_symbol(enum cal_quantity q)
 		return "m3/s";
 	case CAL_Q_VELOCITY:
 		return "m/s";
+	case CAL_Q_TEMPERATURE:
+		return "K";
 	case CAL_Q_NONE:
 		break;
 	}
@@ -99,6 +106,10 @@ int cal_unit_parse(enum cal_unit *out, const char *symbol)
 	}
 	if (strcmp(symbol, "inH\xe2\x82\x82O") == 0) { /* inH₂O */
 		*out = CAL_UNIT_INH2O;
+		return CAL_OK;
+	}
+	if (strcmp(symbol, "degC") == 0) {
+		*out = CAL_UNIT_DEGC;
 		return CAL_OK;
 	}
 	if (strncmp(symbol, "m\xc2\xb3", 3) == 0) { /* m³, m³/s, m³/h */
@@ -139,6 +150,11 @@ double cal_unit_si_factor(enum cal_unit u)
 	return d ? d->si_factor : 0.0;
 }
 
+double cal_unit_si_offset(enum cal_unit u)
+{
+	return u == CAL_UNIT_DEGC ? 273.15 : 0.0;
+}
+
 int cal_unit_convert(double *out, double v, enum cal_unit from, enum cal_unit to)
 {
 	const struct unit_def *a = find(from), *b = find(to);
@@ -151,6 +167,9 @@ int cal_unit_convert(double *out, double v, enum cal_unit from, enum cal_unit to
 		return CAL_OK;
 	}
 	/* 15 digits: what a person typed, without the binary noise of the factor */
-	*out = cal_num_round_sig(v * a->si_factor / b->si_factor, 15);
+	*out = cal_num_round_sig(
+		((v * a->si_factor + cal_unit_si_offset(from)) - cal_unit_si_offset(to)) /
+			b->si_factor,
+		15);
 	return CAL_OK;
 }

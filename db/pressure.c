@@ -54,35 +54,41 @@ int cal_db_pstandard_add(struct cal_db *db, const struct cal_pstandard *s)
 	int idn, rc;
 
 	if (!db || !s)
-		return cal_error_set(CAL_ERR_ARG, "pressure standard: bad arguments");
+		return cal_error_set(CAL_ERR_ARG, "standard: bad arguments");
 	idn = (int)db_field_len(s->id, sizeof(s->id));
 	if (!idn)
-		return cal_error_set(CAL_ERR_ARG, "pressure standard: id is empty");
+		return cal_error_set(CAL_ERR_ARG, "standard: id is empty");
 	db_strlcpy(unit, sizeof(unit), s->unit);
-	if (cal_unit_parse(&u, unit) || cal_unit_quantity(u) != CAL_Q_PRESSURE)
+	if (cal_unit_parse(&u, unit) ||
+	    (cal_unit_quantity(u) != CAL_Q_PRESSURE && cal_unit_quantity(u) != CAL_Q_FLOW &&
+	     cal_unit_quantity(u) != CAL_Q_VOLUME))
 		return cal_error_set(CAL_ERR_ARG,
-				     "pressure standard '%.*s': '%s' is not a unit of pressure",
+				     "standard '%.*s': '%s' is not a unit of pressure, flow or "
+				     "volume",
 				     idn, s->id, unit);
-	if (!isfinite(s->range_lo) || !isfinite(s->range_hi) || !(s->range_hi > s->range_lo))
+	if (cal_unit_quantity(u) == CAL_Q_FLOW && s->u_abs != 0)
 		return cal_error_set(CAL_ERR_ARG,
-				     "pressure standard '%.*s': the range %g..%g is empty", idn,
+				     "flow standard '%.*s': its U is relative to the volume it "
+				     "measures (u_rel), not a flow rate",
+				     idn, s->id);
+	if (!isfinite(s->range_lo) || !isfinite(s->range_hi) || !(s->range_hi > s->range_lo))
+		return cal_error_set(CAL_ERR_ARG, "standard '%.*s': the range %g..%g is empty", idn,
 				     s->id, s->range_lo, s->range_hi);
 	if (!isfinite(s->u_abs) || !isfinite(s->u_rel) || s->u_abs < 0 || s->u_rel < 0 ||
 	    !(s->u_abs > 0 || s->u_rel > 0))
 		return cal_error_set(CAL_ERR_ARG,
-				     "pressure standard '%.*s': give its uncertainty U (absolute "
+				     "standard '%.*s': give its uncertainty U (absolute "
 				     "and/or relative, >= 0, not both 0)",
 				     idn, s->id);
 	if (!(isfinite(s->k) && s->k > 0))
-		return cal_error_set(CAL_ERR_ARG, "pressure standard '%.*s': k must be > 0", idn,
-				     s->id);
+		return cal_error_set(CAL_ERR_ARG, "standard '%.*s': k must be > 0", idn, s->id);
 	if (db_field_set(s->due_date, sizeof(s->due_date))) {
 		char d[sizeof(s->due_date)];
 
 		db_strlcpy(d, sizeof(d), s->due_date);
 		if (cal_date_parse(&due, d))
 			return cal_error_set(CAL_ERR_ARG,
-					     "pressure standard '%.*s': due date '%s' is not "
+					     "standard '%.*s': due date '%s' is not "
 					     "YYYY-MM-DD",
 					     idn, s->id, d);
 	}
@@ -113,7 +119,7 @@ int cal_db_pstandard_add(struct cal_db *db, const struct cal_pstandard *s)
 			rc = cal_error_set(CAL_ERR_STATE, "standard '%.*s' already exists", idn,
 					   s->id);
 		else
-			rc = db_fail(db, "pressure standard");
+			rc = db_fail(db, "standard");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -127,7 +133,7 @@ int cal_db_pstandard_get(struct cal_pstandard *out, struct cal_db *db, const cha
 	if (out)
 		memset(out, 0, sizeof(*out));
 	if (!out || !db || !id || !id[0])
-		return cal_error_set(CAL_ERR_ARG, "pressure standard: bad arguments");
+		return cal_error_set(CAL_ERR_ARG, "standard: bad arguments");
 	rc = db_prepare(&st, db,
 			"SELECT " PSTD_COLS ", created_at FROM pressure_standards "
 			"WHERE id = ?1");
@@ -139,9 +145,9 @@ int cal_db_pstandard_get(struct cal_pstandard *out, struct cal_db *db, const cha
 		pstd_from_row(out, st);
 		db_col_text(out->created_at, sizeof(out->created_at), st, 13);
 	} else if (step == SQLITE_DONE) {
-		rc = cal_error_set(CAL_ERR_NOTFOUND, "no pressure standard '%s'", id);
+		rc = cal_error_set(CAL_ERR_NOTFOUND, "no standard with a range '%s'", id);
 	} else {
-		rc = db_fail(db, "pressure standard");
+		rc = db_fail(db, "standard");
 	}
 	sqlite3_finalize(st);
 	return rc;

@@ -57,7 +57,15 @@ static void instrument_from_row(struct cal_instrument *o, sqlite3_stmt *st)
 }
 
 static const char *const instrument_kinds[] = {
-	"", "nawi", "bourdon-gauge", "digital-gauge", "transmitter", "water-meter", NULL,
+	"",
+	"nawi",
+	"bourdon-gauge",
+	"digital-gauge",
+	"transmitter",
+	"water-meter",
+	"flow-meter",
+	"fuel-dispenser",
+	NULL,
 };
 
 bool cal_instrument_is_pressure(const struct cal_instrument *in)
@@ -156,13 +164,22 @@ static int instrument_check(const struct cal_instrument *in)
 			return cal_error_set(
 				CAL_ERR_ARG,
 				"instrument '%.*s': kind '%s' is not nawi, "
-				"bourdon-gauge, digital-gauge, transmitter or water-meter",
+				"bourdon-gauge, digital-gauge, transmitter, water-meter, "
+				"flow-meter or fuel-dispenser",
 				idn, in->id, kind);
 		if (strcmp(kind, "water-meter") == 0) {
 			int rc = water_meter_check(in, idn);
 
 			if (rc)
 				return rc;
+		} else if (strcmp(kind, "flow-meter") == 0 || strcmp(kind, "fuel-dispenser") == 0) {
+			/* flow_q3 = Qmax, ratio_r = Qmax/Qmin (0: Qmin not given), m3/h */
+			if (!(isfinite(in->flow_q3) && in->flow_q3 > 0) ||
+			    !(isfinite(in->ratio_r) && (in->ratio_r == 0 || in->ratio_r > 1)))
+				return cal_error_set(CAL_ERR_ARG,
+						     "instrument '%.*s': a %s needs its Qmax > 0 "
+						     "(and a Qmin below it)",
+						     idn, in->id, kind);
 		} else if (in->flow_q3 != 0 || in->ratio_r != 0) {
 			return cal_error_set(CAL_ERR_ARG,
 					     "instrument '%.*s': Q3 and R are for a water meter "

@@ -191,6 +191,31 @@ static void print_interruptions(struct cal_db *db, int64_t run_id)
 	free(ev);
 }
 
+/* A water meter, a flow meter, a dispenser: its rating and its register. */
+static void print_flow_instrument(const struct cal_instrument *in)
+{
+	char flows[160], d[32], mmq[32];
+
+	cli_sig(d, sizeof(d), in->d);
+	if (strcmp(in->kind, "water-meter") == 0) {
+		cli_water_flows_text(flows, sizeof(flows), in);
+		printf("                water meter, class %s, %s\n                register in %s, "
+		       "d = %s %s\n",
+		       in->accuracy_class, flows, in->unit, d, in->unit);
+		return;
+	}
+	cli_flow_range_text(flows, sizeof(flows), in);
+	if (strcmp(in->kind, "flow-meter") == 0)
+		printf("                flow meter, %s, register in %s, d = %s %s, specified "
+		       "accuracy %g %% of reading\n",
+		       flows, in->unit, d, in->unit, in->mpe_pct_reading);
+	else
+		printf("                fuel dispenser, OIML R 117 class %s, %s, MMQ %s %s, d = %s "
+		       "%s\n",
+		       in->accuracy_class, flows, cli_sig(mmq, sizeof(mmq), in->min), in->unit, d,
+		       in->unit);
+}
+
 /* The decision rule of the procedure the run executed (its stored text). */
 static void decision_rule(char *buf, size_t size, char *limits, size_t lsize, struct cal_db *db,
 			  int64_t run_id, const char *mode)
@@ -219,6 +244,32 @@ static void decision_rule(char *buf, size_t size, char *limits, size_t lsize, st
 			if (p->pr.adequacy_ratio > 0)
 				snprintf(limits + strlen(limits), lsize - strlen(limits),
 					 "%s x MPE at every point", rb);
+		} else if (p->water) {
+			const struct cal_water_proc *wr = &p->wr;
+			bool cal = strcmp(wr->activity, "calibration") == 0;
+
+			cal_num_format_sig(rb, sizeof(rb), wr->adequacy_ratio, 4);
+			if (cal)
+				snprintf(limits, lsize,
+					 "E and U (GUM) at each flow rate from %d runs or more, "
+					 "against the specified accuracy %s",
+					 wr->points[0].runs,
+					 strcmp(p->instrument_kind, "water-meter") == 0
+						 ? "(the MPE of the zone, OIML R 49-1)"
+						 : "(% of reading, the maker's)");
+			else if (strcmp(p->instrument_kind, "fuel-dispenser") == 0)
+				snprintf(limits, lsize,
+					 "MPE = class %% of the volume (OIML R 117-1 Table 2, line "
+					 "A), at least Emin = 2 x MMQ x class/100");
+			else
+				snprintf(limits, lsize,
+					 "MPE by zone (OIML R 49-1): Q1 <= Q < Q2 ±5 %% (class 1: "
+					 "±3 %%), Q2 <= Q <= Q4 ±2 %% (class 1: ±1 %%), water at "
+					 "%g °C",
+					 wr->water_t_c);
+			if (!cal && wr->adequacy_ratio > 0)
+				snprintf(limits + strlen(limits), lsize - strlen(limits),
+					 "; reference U <= %s x MPE at every point", rb);
 		} else if (cal_procedure_mpe_factor(&f, p, mode) == CAL_OK) {
 			cal_num_format_sig(fb, sizeof(fb), f, 6);
 			cal_num_format_sig(rb, sizeof(rb), p->adequacy_ratio, 4);
@@ -277,6 +328,9 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 		printf("                %s, class %s, scale %g..%g %s, resolution %g %s\n",
 		       in->kind, in->accuracy_class[0] ? in->accuracy_class : "-", in->scale_lo,
 		       in->max, in->unit, in->d, in->unit);
+	else if (strcmp(in->kind, "water-meter") == 0 || strcmp(in->kind, "flow-meter") == 0 ||
+		 strcmp(in->kind, "fuel-dispenser") == 0)
+		print_flow_instrument(in);
 	else
 		printf("                accuracy class %s, Max %g %s, Min %g %s, e = %g %s, d = %g "
 		       "%s\n",
@@ -315,16 +369,14 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 		       s[i].cert_no[0] ? s[i].cert_no : "-", s[i].due_date);
 	}
 	for (size_t i = 0; i < nps; i++) {
-		char u[48], ur[48], k[16];
+		char u[128], k[16];
 
-		cal_num_format_sig(u, sizeof(u), ps[i].u_abs, 6);
-		cal_num_format_sig(ur, sizeof(ur), ps[i].u_rel * 100, 6);
+		cli_pstandard_u_text(u, sizeof(u), &ps[i]);
 		cal_num_format_sig(k, sizeof(k), ps[i].k, 4);
-		printf("%s%s (%s %s, serial %s, %g..%g %s, U = %s %s + %s %% of |p| (k = %s), "
-		       "cert. %s, due %s)",
-		       i || ns ? "\n                " : "", ps[i].id, ps[i].manufacturer,
-		       ps[i].model, ps[i].serial[0] ? ps[i].serial : "-", ps[i].range_lo,
-		       ps[i].range_hi, ps[i].unit, u, ps[i].unit, ur, k,
+		printf("%s%s (%s %s %s, serial %s, %g..%g %s, %s (k = %s), cert. %s, due %s)",
+		       i || ns ? "\n                " : "", ps[i].id, cli_pstandard_kind(&ps[i]),
+		       ps[i].manufacturer, ps[i].model, ps[i].serial[0] ? ps[i].serial : "-",
+		       ps[i].range_lo, ps[i].range_hi, ps[i].unit, u, k,
 		       ps[i].cert_no[0] ? ps[i].cert_no : "-", ps[i].due_date);
 	}
 	printf("%s\n\n", ns || nps ? "" : "none");

@@ -410,15 +410,24 @@ static int add_command(struct cli *cli, int argc, char **argv, const char *cmd,
 /* ---- instruments ------------------------------------------------------------ */
 
 static const char *const instrument_fields[] = {
-	"id",	 "type",	"manufacturer", "model",      "serial", "owner",    "class",
-	"unit",	 "max",		"min",		"e",	      "d",	"interval", "kind",
-	"lower", "mpe-reading", "mpe-span",	"mpe-digits", "q3",	"r",	    NULL,
+	"id",	    "type", "manufacturer", "model",	   "serial",   "owner",
+	"class",    "unit", "max",	    "min",	   "e",	       "d",
+	"interval", "kind", "lower",	    "mpe-reading", "mpe-span", "mpe-digits",
+	"q3",	    "r",    "qmax",	    "qmin",	   "mmq",      NULL,
 };
 
 /* Instrument kinds (struct cal_instrument.kind); "" is a v1/v2 entry, read as nawi. */
-enum ikind { K_NONE, K_NAWI, K_BOURDON, K_DIGITAL, K_TRANSMITTER, K_WATER };
+enum ikind { K_NONE, K_NAWI, K_BOURDON, K_DIGITAL, K_TRANSMITTER, K_WATER, K_FLOW, K_FUEL };
 static const char *const ikind_names[] = {
-	"", "nawi", "bourdon-gauge", "digital-gauge", "transmitter", "water-meter", NULL,
+	"",
+	"nawi",
+	"bourdon-gauge",
+	"digital-gauge",
+	"transmitter",
+	"water-meter",
+	"flow-meter",
+	"fuel-dispenser",
+	NULL,
 };
 
 static const char *const mpe_fields[] = { "mpe-reading", "mpe-span", "mpe-digits", NULL };
@@ -426,6 +435,7 @@ static const char *const scale_fields[] = { "lower", "mpe-reading", "mpe-span", 
 					    NULL };
 static const char *const r76_fields[] = { "min", "e", NULL };
 static const char *const water_fields[] = { "q3", "r", NULL };
+static const char *const flow_fields[] = { "qmax", "qmin", "mmq", NULL };
 
 static int get_interval(int *out, struct fields *fs)
 {
@@ -471,6 +481,9 @@ static int gauge_from_fields(struct cal_instrument *in, struct fields *fs, enum 
 			  "an OIML R 76 field: a pressure instrument has a scale lower..max "
 			  "and a resolution d")) ||
 	    (err = refuse(fs, water_fields, "only for a water meter (kind water-meter)")) ||
+	    (err = refuse(fs, flow_fields,
+			  "only for a flow meter or a fuel dispenser (kind flow-meter, "
+			  "fuel-dispenser)")) ||
 	    (err = get_qty(&in->max, fs, "max", u, false, true, 0)) ||
 	    (err = get_qty(&in->scale_lo, fs, "lower", u, false, false, 0)) ||
 	    (err = get_qty(&in->d, fs, "d", u, false, false, 0)) ||
@@ -541,23 +554,6 @@ static int gauge_from_fields(struct cal_instrument *in, struct fields *fs, enum 
 	return CAL_OK;
 }
 
-/* v to 12 significant digits, plain: "0.00005" (a d in m3), not "5e-05". */
-static const char *sig(char *buf, size_t size, double v)
-{
-	char *end;
-
-	cal_num_format_sig(buf, size, v, 12);
-	if (!strchr(buf, 'e') || v == 0 || fabs(v) >= 1)
-		return buf;
-	cal_num_format(buf, size, v, 11 - (int)floor(log10(fabs(v))));
-	end = buf + strlen(buf);
-	while (end > buf && end[-1] == '0')
-		*--end = '\0';
-	if (end > buf && end[-1] == '.')
-		*--end = '\0';
-	return buf;
-}
-
 /* The message of the last error without the "water meter: " of cal/water.h. */
 static void water_why(char *buf, size_t size)
 {
@@ -590,7 +586,10 @@ static int water_from_fields(struct cal_instrument *in, struct fields *fs)
 
 	if ((err = refuse(fs, r76_fields,
 			  "an OIML R 76 field: a water meter has a register with a verification "
-			  "scale interval d")))
+			  "scale interval d")) ||
+	    (err = refuse(fs, flow_fields,
+			  "only for a flow meter or a fuel dispenser: a water meter is rated by "
+			  "q3 and r")))
 		return err;
 	if (!in->accuracy_class[0])
 		return field_err(fs, cls_f,
@@ -652,8 +651,85 @@ static int water_from_fields(struct cal_instrument *in, struct fields *fs)
 		return field_err(fs, field(fs, "max"),
 				 "the largest indication of the register must be above d = %s %s "
 				 "(or leave max out)",
-				 sig(why, sizeof(why), in->d), in->unit);
+				 cli_sig(why, sizeof(why), in->d), in->unit);
 	in->e = in->d;
+	return CAL_OK;
+}
+
+/*
+ * A flow meter (calibrated against a master meter or a weighing tank) or a
+ * fuel dispenser (verified per OIML R 117): the unit its register or display
+ * counts (a volume) and d in it; Qmax (and Qmin) with a flow unit or in m3/h.
+ * A flow meter carries the accuracy its maker specifies (mpe-reading, % of
+ * reading); a dispenser its R 117 class and minimum measured quantity.
+ */
+static int flow_from_fields(struct cal_instrument *in, struct fields *fs, enum ikind kind)
+{
+	struct field *cls_f = field(fs, "class");
+	double qmin, cls, mmq_l;
+	char unit[32], why[256];
+	enum cal_unit u;
+	int err;
+
+	if ((err = refuse(fs, r76_fields,
+			  "an OIML R 76 field: give the register's interval d (and mmq for a "
+			  "dispenser)")) ||
+	    (err = refuse(fs, water_fields, "only for a water meter (kind water-meter)")) ||
+	    (err = get_str(unit, sizeof(unit), fs, "unit", true)))
+		return err;
+	if (cal_unit_parse(&u, unit) || cal_unit_quantity(u) != CAL_Q_VOLUME)
+		return field_err(fs, field(fs, "unit"),
+				 "'%s' is not a unit of volume (the %s counts m3, L or mL)", unit,
+				 kind == K_FUEL ? "dispenser" : "meter's register");
+	snprintf(in->unit, sizeof(in->unit), "%s", cal_unit_symbol(u));
+	if ((err = get_qty(&in->flow_q3, fs, "qmax", CAL_UNIT_M3_H, false, true, 0)) ||
+	    (err = get_qty(&qmin, fs, "qmin", CAL_UNIT_M3_H, false, kind == K_FUEL, 0)) ||
+	    (err = get_qty(&in->d, fs, "d", u, false, true, 0)) ||
+	    (err = get_interval(&in->interval_months, fs)))
+		return err;
+	if (!(in->flow_q3 > 0))
+		return field_err(fs, field(fs, "qmax"), "must be > 0 (e.g. 40 L/min, 10 m3/h)");
+	if (qmin < 0 || (qmin > 0 && !(qmin < in->flow_q3)))
+		return field_err(fs, field(fs, "qmin"), "must be > 0 and below Qmax");
+	in->ratio_r = qmin > 0 ? cal_num_round_sig(in->flow_q3 / qmin, 12) : 0;
+	if (!(in->d > 0))
+		return field_err(fs, field(fs, "d"), "give the interval d of the %s, > 0",
+				 kind == K_FUEL ? "display (e.g. 0.01 L)" : "register");
+	in->e = in->d;
+	if (kind == K_FLOW) {
+		if ((err = get_pct(&in->mpe_pct_reading, fs, "mpe-reading")) ||
+		    (err = refuse(fs,
+				  (const char *const[]){ "mmq", "mpe-span", "mpe-digits", NULL },
+				  "not a field of a flow meter")))
+			return err;
+		if (!(in->mpe_pct_reading > 0))
+			return field_err(fs, field(fs, "mpe-reading"),
+					 "a flow meter needs the accuracy its maker specifies, %% "
+					 "of reading (e.g. 0.5): its calibration states conformity "
+					 "with it");
+		return CAL_OK;
+	}
+	if ((err = refuse(fs, scale_fields, "not a field of a fuel dispenser")) ||
+	    (err = get_qty(&in->min, fs, "mmq", u, false, true, 0)))
+		return err;
+	if (cal_num_parse_str(&cls, NULL, in->accuracy_class) ||
+	    cal_r117_emin(&mmq_l, cls, 2) != CAL_OK) {
+		cal_error_clear();
+		return field_err(fs, cls_f,
+				 "'%s' is not an OIML R 117 accuracy class: 0.3, 0.5 (fuel "
+				 "dispensers), 1.0, 1.5, 2.5",
+				 in->accuracy_class);
+	}
+	mmq_l = in->min * cal_unit_si_factor(u) * 1e3;
+	if (!(mmq_l > 0))
+		return field_err(fs, field(fs, "mmq"),
+				 "give the minimum measured quantity (e.g. 2 L), > 0");
+	if (mmq_l >= 2 &&
+	    cal_r117_check_interval(cls, mmq_l, in->d * cal_unit_si_factor(u) * 1e3) != CAL_OK) {
+		snprintf(why, sizeof(why), "%s", cal_error_last());
+		return field_err(fs, field(fs, "d"), "%s", why);
+	}
+	cal_error_clear();
 	return CAL_OK;
 }
 
@@ -692,10 +768,12 @@ static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 	if (!ikind_names[kind])
 		return field_err(fs, field(fs, "kind"),
 				 "'%s' is not nawi, bourdon-gauge, digital-gauge or transmitter "
-				 "(4-20 mA output), nor water-meter",
+				 "(4-20 mA output), nor water-meter, flow-meter or fuel-dispenser",
 				 in->kind);
 	if (kind >= K_BOURDON && kind <= K_TRANSMITTER)
 		return gauge_from_fields(in, fs, kind);
+	if (kind == K_FLOW || kind == K_FUEL)
+		return flow_from_fields(in, fs, kind);
 	if ((err = refuse(fs, scale_fields,
 			  "only for a pressure instrument (kind bourdon-gauge, digital-gauge or "
 			  "transmitter)")))
@@ -703,6 +781,9 @@ static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 	if (kind == K_WATER)
 		return water_from_fields(in, fs);
 	if ((err = refuse(fs, water_fields, "only for a water meter (kind water-meter)")) ||
+	    (err = refuse(fs, flow_fields,
+			  "only for a flow meter or a fuel dispenser (kind flow-meter, "
+			  "fuel-dispenser)")) ||
 	    (err = get_str(in->unit, sizeof(in->unit), fs, "unit", false)))
 		return err;
 	if (!in->unit[0])
@@ -798,46 +879,6 @@ static bool is_water_meter(const struct cal_instrument *in)
 	return strcmp(in->kind, "water-meter") == 0;
 }
 
-/* The rated flows of a registered water meter; false (*m zeroed) when its data do not give them. */
-static bool water_meter(struct cal_wm_meter *m, const struct cal_instrument *in)
-{
-	enum cal_wm_class cls;
-	int err = cal_wm_class_parse(&cls, in->accuracy_class);
-
-	memset(m, 0, sizeof(*m));
-	if (!err)
-		err = cls >= CAL_WM_CLASS_A
-			      ? cal_wm_meter_qn(m, cls, in->flow_q3, NULL)
-			      : cal_wm_meter_r49(m, cls, in->flow_q3, in->ratio_r, NULL);
-	cal_error_clear();
-	return err == CAL_OK;
-}
-
-/*
- * "Q1 0.025 m3/h, Q2 0.04 m3/h, Q3 2.5 m3/h, Q4 3.125 m3/h" (classes 1, 2);
- * "Qmin 0.03 m3/h, Qt 0.12 m3/h, Qn 1.5 m3/h, Qmax not given" (A-D).
- */
-static void water_flows_text(char *buf, size_t size, const struct cal_instrument *in)
-{
-	struct cal_wm_meter m;
-	char a[32], b[32], c[32], d[40];
-	bool old;
-
-	if (!water_meter(&m, in)) {
-		snprintf(buf, size, "flow rates unknown (class %s, Q3 %g m3/h, R %g)",
-			 in->accuracy_class, in->flow_q3, in->ratio_r);
-		return;
-	}
-	old = m.cls >= CAL_WM_CLASS_A;
-	if (m.q4 > 0)
-		snprintf(d, sizeof(d), "%s m3/h", sig(c, sizeof(c), m.q4));
-	else
-		snprintf(d, sizeof(d), "not given");
-	snprintf(buf, size, "%s %s m3/h, %s %s m3/h, %s %s m3/h, %s %s", old ? "Qmin" : "Q1",
-		 sig(a, sizeof(a), m.q1), old ? "Qt" : "Q2", sig(b, sizeof(b), m.q2),
-		 old ? "Qn" : "Q3", sig(c, sizeof(c), m.q3), old ? "Qmax" : "Q4", d);
-}
-
 /* The register lines of a water meter: class, rating, register, flow rates. */
 static void water_print(const struct cal_instrument *in)
 {
@@ -846,18 +887,18 @@ static void water_print(const struct cal_instrument *in)
 	bool old = cal_wm_class_parse(&cls, in->accuracy_class) == CAL_OK && cls >= CAL_WM_CLASS_A;
 
 	cal_error_clear();
-	sig(q, sizeof(q), in->flow_q3);
+	cli_sig(q, sizeof(q), in->flow_q3);
 	if (old)
 		snprintf(rating, sizeof(rating), "(ISO 4064-1:1993), Qn %s m3/h", q);
 	else
 		snprintf(rating, sizeof(rating), "(OIML R 49), Q3 %s m3/h, R %g", q, in->ratio_r);
-	sig(d, sizeof(d), in->d);
+	cli_sig(d, sizeof(d), in->d);
 	if (strcmp(in->unit, "m3") == 0)
-		snprintf(dl, sizeof(dl), " (%s L)", sig(tmp, sizeof(tmp), in->d * 1000));
+		snprintf(dl, sizeof(dl), " (%s L)", cli_sig(tmp, sizeof(tmp), in->d * 1000));
 	if (in->max > 0)
-		snprintf(max, sizeof(max), ", register up to %s %s", sig(tmp, sizeof(tmp), in->max),
-			 in->unit);
-	water_flows_text(flows, sizeof(flows), in);
+		snprintf(max, sizeof(max), ", register up to %s %s",
+			 cli_sig(tmp, sizeof(tmp), in->max), in->unit);
+	cli_water_flows_text(flows, sizeof(flows), in);
 	printf("  kind water-meter, class %s %s, register in %s, d %s %s%s%s, interval %d "
 	       "months\n  %s\n",
 	       in->accuracy_class[0] ? in->accuracy_class : "-", rating, in->unit, d, in->unit, dl,
@@ -869,12 +910,35 @@ static void water_list_line(const struct cal_instrument *in)
 {
 	char flows[160], r[32] = "", d[32];
 
-	water_flows_text(flows, sizeof(flows), in);
+	cli_water_flows_text(flows, sizeof(flows), in);
 	if (in->ratio_r > 0)
 		snprintf(r, sizeof(r), "R %g, ", in->ratio_r);
 	printf("%-12s %-24s %-16s %-12s %-4s water-meter %s%s, d %s %s\n", in->id, in->type,
-	       in->model, in->serial, in->accuracy_class, r, flows, sig(d, sizeof(d), in->d),
+	       in->model, in->serial, in->accuracy_class, r, flows, cli_sig(d, sizeof(d), in->d),
 	       in->unit);
+}
+
+static bool is_flow_kind(const struct cal_instrument *in)
+{
+	return strcmp(in->kind, "flow-meter") == 0 || strcmp(in->kind, "fuel-dispenser") == 0;
+}
+
+/* A flow meter's or a dispenser's register lines. */
+static void flow_print(const struct cal_instrument *in)
+{
+	char range[96], d[32], mmq[32];
+
+	cli_flow_range_text(range, sizeof(range), in);
+	cli_sig(d, sizeof(d), in->d);
+	if (strcmp(in->kind, "flow-meter") == 0)
+		printf("  kind flow-meter, %s, register in %s, d %s %s, accuracy %g %% of reading, "
+		       "interval %d months\n",
+		       range, in->unit, d, in->unit, in->mpe_pct_reading, in->interval_months);
+	else
+		printf("  kind fuel-dispenser, OIML R 117 class %s, %s, MMQ %s %s, d %s %s, "
+		       "interval %d months\n",
+		       in->accuracy_class, range, cli_sig(mmq, sizeof(mmq), in->min), in->unit, d,
+		       in->unit, in->interval_months);
 }
 
 static void instrument_json(const struct cal_instrument *in)
@@ -902,7 +966,7 @@ static void instrument_json(const struct cal_instrument *in)
 	if (is_water_meter(in)) {
 		/* computed; null when the register data do not give them (Qmax of A-D) */
 		struct cal_wm_meter m;
-		bool ok = water_meter(&m, in);
+		bool ok = cli_water_meter(&m, in);
 
 		json_kv_num("q1_m3h", ok ? m.q1 : NAN, true);
 		json_kv_num("q2_m3h", ok ? m.q2 : NAN, true);
@@ -980,6 +1044,8 @@ static int instrument_show(struct cli *cli, struct cal_db *db, const char *id, b
 			gauge_print(&in);
 		else if (is_water_meter(&in))
 			water_print(&in);
+		else if (is_flow_kind(&in))
+			flow_print(&in);
 		else
 			printf("  class %s, Max %g %s, Min %g %s, e %g %s, d %g %s, interval %d "
 			       "months\n",
@@ -1062,6 +1128,14 @@ int cmd_instrument(struct cli *cli, int argc, char **argv)
 					fputs("}", stdout);
 				} else if (is_water_meter(&in[i])) {
 					water_list_line(&in[i]);
+				} else if (is_flow_kind(&in[i])) {
+					char range[96];
+
+					cli_flow_range_text(range, sizeof(range), &in[i]);
+					printf("%-12s %-24s %-16s %-12s %-4s %s %s, d %g %s\n",
+					       in[i].id, in[i].type, in[i].model, in[i].serial,
+					       in[i].accuracy_class, in[i].kind, range, in[i].d,
+					       in[i].unit);
 				} else if (cal_instrument_is_pressure(&in[i])) {
 					printf("%-12s %-24s %-16s %-12s %-4s %s %g..%g %s, d %g "
 					       "%s\n",
@@ -1179,11 +1253,20 @@ static int weight_add(struct cal_db *db, struct fields *fs, const struct cal_sta
 }
 
 /*
- * A pressure reference: unit, range LO..HI in it, expanded uncertainty
- * U = u + u-rel·|p| (u in the unit or with its own, u-rel in % of reading).
+ * A reference with a range: pressure (a controller: unit, range LO..HI in
+ * it, U = u + u-rel·|p|, u in the unit or with its own, u-rel in % of
+ * reading); flow (a master meter: range of flow rates, U = u-rel of the
+ * volume it measures); volume (a proving can or a gravimetric rig: range of
+ * test volumes, U = u + u-rel·V).
  */
-static int pstandard_add(struct cal_db *db, struct fields *fs, const char *id)
+static int pstandard_add(struct cal_db *db, struct fields *fs, const char *id, enum cal_quantity q)
 {
+	static const char *const what[] = {
+		[CAL_Q_PRESSURE] = "pressure", [CAL_Q_FLOW] = "flow", [CAL_Q_VOLUME] = "volume"
+	};
+	static const char *const examples[] = { [CAL_Q_PRESSURE] = "bar, kPa, MPa, psi, ...",
+						[CAL_Q_FLOW] = "m3/h, L/min, L/s, ...",
+						[CAL_Q_VOLUME] = "L, mL, m3" };
 	struct cal_pstandard s;
 	struct cal_date due;
 	char unit[32];
@@ -1193,16 +1276,23 @@ static int pstandard_add(struct cal_db *db, struct fields *fs, const char *id)
 
 	memset(&s, 0, sizeof(s));
 	snprintf(s.id, sizeof(s.id), "%s", id);
-	if ((err = refuse(fs, weight_fields, "a field of weights, not of a pressure standard")) ||
+	if ((err = refuse(fs, weight_fields,
+			  q == CAL_Q_PRESSURE ? "a field of weights, not of a pressure standard"
+			  : q == CAL_Q_FLOW   ? "a field of weights, not of a flow standard"
+					      : "a field of weights, not of a volume standard")) ||
 	    (err = get_str(s.manufacturer, sizeof(s.manufacturer), fs, "manufacturer", false)) ||
 	    (err = get_str(s.model, sizeof(s.model), fs, "model", false)) ||
 	    (err = get_str(s.serial, sizeof(s.serial), fs, "serial", false)) ||
 	    (err = get_str(unit, sizeof(unit), fs, "unit", true)))
 		return err;
-	if (cal_unit_parse(&u, unit) || cal_unit_quantity(u) != CAL_Q_PRESSURE)
-		return field_err(fs, field(fs, "unit"),
-				 "'%s' is not a unit of pressure (bar, kPa, MPa, psi, ...)", unit);
+	if (cal_unit_parse(&u, unit) || cal_unit_quantity(u) != q)
+		return field_err(fs, field(fs, "unit"), "'%s' is not a unit of %s (%s)", unit,
+				 what[q], examples[q]);
 	snprintf(s.unit, sizeof(s.unit), "%s", cal_unit_symbol(u));
+	if (q == CAL_Q_FLOW && field(fs, "u")->value && field(fs, "u")->value[0])
+		return field_err(fs, field(fs, "u"),
+				 "a flow standard's U is relative to the volume it measures: give "
+				 "u-rel (%% of the volume), from its calibration certificate");
 	if ((err = get_range(&s.range_lo, &s.range_hi, fs, "range", s.unit)) ||
 	    (err = get_qty(&s.u_abs, fs, "u", u, false, false, 0)) ||
 	    (err = get_pct(&rel, fs, "u-rel")) || (err = get_num(&s.k, fs, "k", 2)) ||
@@ -1214,17 +1304,23 @@ static int pstandard_add(struct cal_db *db, struct fields *fs, const char *id)
 	s.u_rel = cal_num_round_sig(rel / 100, 15);
 	if (s.u_abs < 0)
 		return field_err(fs, field(fs, "u"), "U must be >= 0");
+	if (q != CAL_Q_PRESSURE && s.range_lo < 0)
+		return field_err(fs, field(fs, "range"), "a %s range starts at 0 or above",
+				 what[q]);
 	if (!(s.u_abs > 0 || s.u_rel > 0))
-		return field_err(fs, field(fs, "u"),
-				 "a pressure standard needs its expanded uncertainty, from its "
-				 "calibration certificate: u (in %s) and/or u-rel (%% of reading)",
-				 s.unit);
+		return field_err(fs, field(fs, q == CAL_Q_FLOW ? "u-rel" : "u"),
+				 "a %s standard needs its expanded uncertainty, from its "
+				 "calibration certificate: %s",
+				 what[q],
+				 q == CAL_Q_FLOW ? "u-rel (% of the volume)"
+						 : "u (in its unit) and/or u-rel (% of reading)");
 	if (!(s.k > 0))
 		return field_err(fs, field(fs, "k"), "must be > 0");
 	if (!s.cert_no[0])
 		return field_err(fs, field(fs, "cert"),
-				 "a pressure standard needs the number of its calibration "
-				 "certificate (traceability)");
+				 "a %s standard needs the number of its calibration certificate "
+				 "(traceability)",
+				 what[q]);
 	warn_past_due(s.id, s.due_date, &due);
 	return cal_db_pstandard_add(db, &s);
 }
@@ -1241,10 +1337,16 @@ static int standard_add(struct cal_db *db, struct fields *fs, char *id, size_t i
 		return err;
 	snprintf(id, idsize, "%s", s.id);
 	if (strcmp(s.kind, "pressure") == 0)
-		return pstandard_add(db, fs, s.id);
+		return pstandard_add(db, fs, s.id, CAL_Q_PRESSURE);
+	if (strcmp(s.kind, "flow") == 0)
+		return pstandard_add(db, fs, s.id, CAL_Q_FLOW);
+	if (strcmp(s.kind, "volume") == 0)
+		return pstandard_add(db, fs, s.id, CAL_Q_VOLUME);
 	if (s.kind[0] && strcmp(s.kind, "weight") != 0)
 		return field_err(fs, field(fs, "kind"),
-				 "'%s': a standard is a weight (the default) or pressure", s.kind);
+				 "'%s': a standard is a weight (the default), pressure, flow (a "
+				 "master meter) or volume (a proving can, a weighing rig)",
+				 s.kind);
 	snprintf(s.kind, sizeof(s.kind), "weight");
 	return weight_add(db, fs, &s);
 }
@@ -1297,28 +1399,13 @@ static void standard_print(const struct cal_standard *s, bool json, bool detail)
 	       s->cert_no[0] ? s->cert_no : "-", s->due_date, s->description);
 }
 
-/* "U = 0.0004 bar + 0.01 % of |p|": U(p) = u_abs + u_rel·|p|, a term left out when 0. */
-static void pstandard_u_text(char *buf, size_t size, const struct cal_pstandard *s)
-{
-	char a[40], b[40];
-
-	cal_num_format_g(a, sizeof(a), s->u_abs);
-	cal_num_format_g(b, sizeof(b), cal_num_round_sig(s->u_rel * 100, 12));
-	if (s->u_abs > 0 && s->u_rel > 0)
-		snprintf(buf, size, "U = %s %s + %s %% of |p|", a, s->unit, b);
-	else if (s->u_rel > 0)
-		snprintf(buf, size, "U = %s %% of |p|", b);
-	else
-		snprintf(buf, size, "U = %s %s", a, s->unit);
-}
-
 static void pstandard_print(const struct cal_pstandard *s, bool json, bool detail)
 {
 	char u[128], hi[40];
 
 	if (json) {
 		json_kv_str("id", s->id, false);
-		json_kv_str("kind", "pressure", true);
+		json_kv_str("kind", cli_pstandard_kind(s), true);
 		json_kv_str("manufacturer", s->manufacturer, true);
 		json_kv_str("model", s->model, true);
 		json_kv_str("serial", s->serial, true);
@@ -1333,18 +1420,23 @@ static void pstandard_print(const struct cal_pstandard *s, bool json, bool detai
 		json_kv_str("description", s->description, true);
 		return;
 	}
-	pstandard_u_text(u, sizeof(u), s);
+	cli_pstandard_u_text(u, sizeof(u), s);
 	if (!detail) {
-		printf("%-8s %-8s %g..%g %s  %s (k = %g)  due %s\n", s->id, "pressure", s->range_lo,
-		       s->range_hi, s->unit, u, s->k, s->due_date);
+		printf("%-8s %-8s %g..%g %s  %s (k = %g)  due %s\n", s->id, cli_pstandard_kind(s),
+		       s->range_lo, s->range_hi, s->unit, u, s->k, s->due_date);
 		return;
 	}
-	cal_num_format_sig(hi, sizeof(hi), cal_pstandard_U(s, s->range_hi), 12);
-	printf("%s  pressure, %s %s, serial %s\n  range %g..%g %s\n"
-	       "  %s (k = %g); at %g %s: U = %s %s\n  certificate %s, calibration due %s\n",
-	       s->id, s->manufacturer[0] ? s->manufacturer : "-", s->model[0] ? s->model : "-",
-	       s->serial[0] ? s->serial : "-", s->range_lo, s->range_hi, s->unit, u, s->k,
-	       s->range_hi, s->unit, hi, s->unit, s->cert_no, s->due_date);
+	printf("%s  %s, %s %s, serial %s\n  range %g..%g %s\n", s->id, cli_pstandard_kind(s),
+	       s->manufacturer[0] ? s->manufacturer : "-", s->model[0] ? s->model : "-",
+	       s->serial[0] ? s->serial : "-", s->range_lo, s->range_hi, s->unit);
+	if (strcmp(cli_pstandard_kind(s), "pressure") == 0) {
+		cal_num_format_sig(hi, sizeof(hi), cal_pstandard_U(s, s->range_hi), 12);
+		printf("  %s (k = %g); at %g %s: U = %s %s\n", u, s->k, s->range_hi, s->unit, hi,
+		       s->unit);
+	} else {
+		printf("  %s (k = %g)\n", u, s->k);
+	}
+	printf("  certificate %s, calibration due %s\n", s->cert_no, s->due_date);
 	if (s->description[0])
 		printf("  %s\n", s->description);
 }

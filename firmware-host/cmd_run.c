@@ -262,10 +262,6 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 					 "run: --mode '%s': expected initial, periodic or "
 					 "after-repair",
 					 mode);
-		if (!bench_path && !manual)
-			return cli_usage("run",
-					 "run: --bench FILE is required (or --manual to type "
-					 "every indication)");
 	}
 	memset(&t, 0, sizeof(t));
 	memset(&p, 0, sizeof(p));
@@ -287,14 +283,22 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
+	/* a proving can is read by the technician: no bench needed */
+	if (!resume && !bench_path && !manual &&
+	    !(proc && proc->water && proc->wr.ref == CAL_WREF_CAN)) {
+		rc = cli_usage("run", "run: --bench FILE is required (or --manual to type every "
+				      "indication)");
+		goto out;
+	}
 	if (proc && !proc->pressure && !proc->water && n_instruments > 1) {
 		rc = cli_usage("run",
 			       "run: --instrument once: several instruments in one run are for "
 			       "pressure procedures (gauges on one manifold)");
 		goto out;
 	}
-	if (standard && !(proc && proc->pressure)) {
-		rc = cli_usage("run", "run: --standard names the reference of a pressure run");
+	if (standard && !(proc && (proc->pressure || proc->water))) {
+		rc = cli_usage("run", "run: --standard names the reference of a pressure or "
+				      "flow-bench run");
 		goto out;
 	}
 	rc = cli_open_db(&db, cli, true);

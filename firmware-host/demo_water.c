@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cal/clock.h"
+#include "cal/db.h"
 #include "cal/error.h"
 #include "cal/modbus_map.h"
 #include "cal/num.h"
@@ -125,6 +127,33 @@ static int register_meters(struct cal_db *db)
 	return err;
 }
 
+/* The master meter in the register: a flow standard, U 0.2 % of the volume (k 2). */
+static int register_master(struct cal_db *db)
+{
+	struct cal_pstandard s, have;
+	struct cal_date today, due;
+
+	if (cal_db_pstandard_get(&have, db, "MM-DEMO") == CAL_OK)
+		return CAL_OK;
+	cal_error_clear();
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "MM-DEMO");
+	snprintf(s.manufacturer, sizeof(s.manufacturer), "Siemens");
+	snprintf(s.model, sizeof(s.model), "SITRANS F M MAG 6000 DN25 (simulated)");
+	snprintf(s.serial, sizeof(s.serial), "SIMF0001");
+	snprintf(s.unit, sizeof(s.unit), "m3/h");
+	s.range_lo = 0.01;
+	s.range_hi = 10;
+	s.u_rel = 0.002;
+	s.k = 2;
+	snprintf(s.cert_no, sizeof(s.cert_no), "DEMO-LL-2026-0117");
+	cal_date_from_unix(&today, cal_clock_system()->wall_s(NULL));
+	cal_date_add_months(&due, &today, 12);
+	cal_date_format(s.due_date, sizeof(s.due_date), &due);
+	snprintf(s.description, sizeof(s.description), "demo master meter of the series bench");
+	return cal_db_pstandard_add(db, &s);
+}
+
 int demo_water(struct cli *cli, struct cal_db *db, char numbers[][64], size_t n_numbers)
 {
 	struct cal_sim_flow_cfg cfg;
@@ -149,6 +178,8 @@ int demo_water(struct cli *cli, struct cal_db *db, char numbers[][64], size_t n_
 	err = cal_procedure_load(&proc, path);
 	if (!err)
 		err = register_meters(db);
+	if (!err)
+		err = register_master(db);
 	cal_sim_flow_cfg_default(&cfg);
 	cfg.q_m3h = 0;
 	cfg.tau_ms = 20;
@@ -174,8 +205,9 @@ int demo_water(struct cli *cli, struct cal_db *db, char numbers[][64], size_t n_
 	if (err)
 		goto out;
 	printf("\n== Water: DH-DEMO-1 ... DH-DEMO-5 (class 2, Q3 2.5 m3/h, R 100) in series\n"
-	       "   simulated master meter (Siemens MAG 6000 map) on Modbus RTU %s (driver "
-	       "modbus-flow),\n   its clock %dx fast\n   procedure %s, SHA-256 %s\n",
+	       "   simulated master meter MM-DEMO (Siemens MAG 6000 map, U 0.2 %% of the volume) "
+	       "on\n   Modbus RTU %s (driver modbus-flow), its clock %dx fast\n   procedure %s, "
+	       "SHA-256 %s\n",
 	       pty, DEMO_SPEED, path, proc->sha256);
 	fflush(stdout);
 	memset(&p, 0, sizeof(p));
@@ -186,6 +218,7 @@ int demo_water(struct cli *cli, struct cal_db *db, char numbers[][64], size_t n_
 	p.mode = "initial";
 	p.operator_name = "demo technician";
 	p.ref = ref;
+	p.standard_id = "MM-DEMO";
 	p.op = &demo_ops;
 	p.op_ctx = &rig;
 	p.stop_flag = cli->stop_flag;

@@ -21,8 +21,20 @@ struct pr_ctx {
 	struct cal_instrument duts[CAL_PRUN_MAX_GAUGES];
 	struct cal_prun_params p;
 	const char *standard_id;
-	bool water; /* a water-meter series bench: the reference is a master meter */
+	bool water; /* a flow-bench series: the reference is a master meter, a balance, a can */
+	bool can;   /* ... a proving can, typed: no reference device */
+	const char *kind; /* the procedure's instrument kind */
 };
+
+/* What the instruments of the run are called. */
+static const char *noun(const struct pr_ctx *c)
+{
+	if (!c->water)
+		return "gauge";
+	if (c->kind && strcmp(c->kind, "fuel-dispenser") == 0)
+		return "dispenser";
+	return "meter";
+}
 
 static int open_bench_dev(struct cal_device **dev, const struct cal_bench *b, const char *id)
 {
@@ -144,9 +156,8 @@ static int report(struct cli *cli, struct cal_db *db, const struct pr_ctx *c,
 		print_outcome(cli, db, c, o);
 		for (size_t i = 0; i < o->n; i++)
 			any_fail = any_fail || strcmp(o->runs[i].verdict, "PASS") != 0;
-		printf("\nBatch %lld: %zu %s%s, %s\n", (long long)o->batch, o->n,
-		       c->water ? "meter" : "gauge", o->n == 1 ? "" : "s",
-		       any_fail ? "at least one FAIL" : "all PASS");
+		printf("\nBatch %lld: %zu %s%s, %s\n", (long long)o->batch, o->n, noun(c),
+		       o->n == 1 ? "" : "s", any_fail ? "at least one FAIL" : "all PASS");
 		return any_fail ? CLI_FAIL : CLI_OK;
 	}
 	if (any_run) {
@@ -179,6 +190,36 @@ static int report(struct cli *cli, struct cal_db *db, const struct pr_ctx *c,
 		return CLI_INTERRUPTED;
 	}
 	return refused(err);
+}
+
+/*
+ * A flow-bench series batch is not resumed yet: say so, and name the
+ * commands that close its open runs (every reading is kept).
+ */
+static int refuse_series_resume(struct cal_db *db, const struct cal_run *first,
+				const struct cal_run *batch, size_t nb)
+{
+	struct cal_procedure *proc = NULL;
+	char *text = NULL, cmds[512] = "";
+	bool water = false;
+
+	if (cal_db_run_procedure_text(&text, db, first->id) == CAL_OK &&
+	    cal_procedure_parse(&proc, text, strlen(text), "procedure of the run") == CAL_OK)
+		water = proc->water;
+	cal_procedure_free(proc);
+	free(text);
+	cal_error_clear();
+	if (!water)
+		return CAL_OK;
+	for (size_t i = 0; i < nb; i++)
+		if (batch[i].status == CAL_RUN_INTERRUPTED || batch[i].status == CAL_RUN_RUNNING)
+			snprintf(cmds + strlen(cmds), sizeof(cmds) - strlen(cmds),
+				 "%scalbench run --abort %lld --reason TEXT", cmds[0] ? ", " : "",
+				 (long long)batch[i].id);
+	return cal_error_set(CAL_ERR_REFUSED,
+			     "batch %lld is a flow-bench series: it cannot be resumed yet; every "
+			     "reading is kept; close its runs with %s, then run the meters again",
+			     (long long)first->batch, cmds);
 }
 
 /* "ID" or "ID@DEVICE". */
@@ -223,12 +264,14 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 		free(o);
 		return cli_fail(CAL_ERR_NOMEM, NULL);
 	}
-	if (!a->bench_path) {
-		rc = cli_usage("run", "run: a pressure run needs --bench FILE (the reference "
-				      "controller)");
+	c->water = a->proc && a->proc->water;
+	c->can = c->water && a->proc->wr.ref == CAL_WREF_CAN;
+	c->kind = a->proc ? a->proc->instrument_kind : NULL;
+	if (!a->bench_path && !c->can) {
+		rc = cli_usage("run", "run: this run needs --bench FILE (its reference "
+				      "instrument)");
 		goto out;
 	}
-	c->water = a->proc && a->proc->water;
 	if (a->resume_id) {
 		bool open = false;
 
@@ -244,6 +287,8 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 					    "run %lld: no run of its batch %lld is interrupted: "
 					    "nothing to resume",
 					    a->resume_id, (long long)first.batch);
+		if (!err)
+			err = refuse_series_resume(db, &first, batch, nb);
 		if (!err)
 			err = open_reference(c, a->bench_path, first.device_id, NULL, false);
 		for (size_t i = 0; i < nb && !err; i++) {
@@ -261,12 +306,17 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 			       (long long)first.batch, c->p.n_gauges, c->p.n_gauges == 1 ? "" : "s",
 			       first.procedure_title, first.mode);
 	} else {
-		err = open_reference(c, a->bench_path, a->device_id, a->standard_id, true);
+		if (c->can) { /* typed by the technician; a bench only for meters read */
+			c->standard_id = a->standard_id;
+			err = a->bench_path ? cal_bench_load(&c->bench, a->bench_path) : CAL_OK;
+		} else {
+			err = open_reference(c, a->bench_path, a->device_id, a->standard_id, true);
+		}
 		for (size_t i = 0; i < a->n_instruments && !err; i++)
 			err = add_gauge(c, db, a->instruments[i], a->bench_path);
 		if (!err) {
-			printf("%s of %zu %s%s (", a->proc->title, c->p.n_gauges,
-			       c->water ? "meter" : "gauge", c->p.n_gauges == 1 ? "" : "s");
+			printf("%s of %zu %s%s (", a->proc->title, c->p.n_gauges, noun(c),
+			       c->p.n_gauges == 1 ? "" : "s");
 			for (size_t i = 0; i < c->p.n_gauges; i++)
 				printf("%s%s", i ? ", " : "", c->duts[i].id);
 			printf("), mode %s\n", a->mode);
@@ -276,11 +326,15 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 		rc = refused(err);
 		goto out;
 	}
-	printf("Reference %s (standard %s) on %s\n", c->ref->id,
-	       a->resume_id	? "of the run"
-	       : c->standard_id ? c->standard_id
-				: "not registered",
-	       cal_transport_describe(c->ref->tr));
+	if (c->ref)
+		printf("Reference %s (standard %s) on %s\n", c->ref->id,
+		       a->resume_id	? "of the run"
+		       : c->standard_id ? c->standard_id
+					: "not registered",
+		       cal_transport_describe(c->ref->tr));
+	else
+		printf("Reference: a proving can (standard %s), read by the technician\n",
+		       c->standard_id ? c->standard_id : "not given");
 	fflush(stdout);
 	c->p.db = db;
 	c->p.proc = a->proc;

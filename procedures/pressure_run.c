@@ -372,24 +372,17 @@ static int plan_steps(struct prun *e)
 /* The reference: registered, in its due date, covering the scale, adequate. */
 static int check_reference(struct prun *e)
 {
-	struct cal_date today, due;
 	double f, lo, hi;
 	char a[48], b[48];
+	int err;
 
 	if (cal_unit_parse(&e->std_unit, e->std.unit) ||
 	    cal_unit_quantity(e->std_unit) != CAL_Q_PRESSURE)
 		return cal_error_set(CAL_ERR_CONFIG, "reference %s: '%s' is not a pressure unit",
 				     e->std.id, e->std.unit);
-	cal_date_from_unix(&today, e->clock->wall_s(e->clock->ctx));
-	if (!e->std.due_date[0] || cal_date_parse(&due, e->std.due_date))
-		return cal_error_set(CAL_ERR_REFUSED,
-				     "reference %s has no calibration due date in the register",
-				     e->std.id);
-	if (cal_date_cmp(&due, &today) < 0)
-		return cal_error_set(CAL_ERR_REFUSED,
-				     "reference %s was due for calibration on %s: it cannot be "
-				     "used until it is recalibrated",
-				     e->std.id, e->std.due_date);
+	err = cal_batch_check_due(&e->std, e->clock);
+	if (err)
+		return err;
 	f = cal_unit_si_factor(e->unit) / cal_unit_si_factor(e->std_unit);
 	lo = e->lo * f;
 	hi = e->hi * f;
@@ -407,7 +400,7 @@ static int check_reference(struct prun *e)
 		for (size_t j = 0; j < e->n_points; j++) {
 			double mpe, U = ref_U(e, e->points[j]);
 			bool ok;
-			int err = gauge_mpe(&mpe, e, &e->g[i], e->points[j]);
+			err = gauge_mpe(&mpe, e, &e->g[i], e->points[j]);
 
 			if (!err)
 				err = cal_reference_adequate(&ok, U, mpe,
@@ -1082,23 +1075,6 @@ static int check_reference_identity(struct prun *e)
 			     e->p->ref->id, info.serial, e->std.serial, e->std.id);
 }
 
-/* One run at a time per instrument. */
-static int check_not_running(struct cal_db *db, const char *instrument_id)
-{
-	struct cal_run *runs = NULL;
-	size_t n = 0;
-	int err = cal_db_run_list(&runs, &n, db, instrument_id);
-
-	for (size_t i = 0; !err && i < n; i++)
-		if (runs[i].status == CAL_RUN_RUNNING)
-			err = cal_error_set(CAL_ERR_REFUSED,
-					    "%s is being measured in run %lld (process %d): one "
-					    "run at a time per instrument",
-					    instrument_id, (long long)runs[i].id, runs[i].pid);
-	free(runs);
-	return err;
-}
-
 static int create_runs(struct prun *e)
 {
 	const struct cal_prun_params *p = e->p;
@@ -1149,7 +1125,7 @@ int cal_prun_start(struct cal_prun_outcome *out, const struct cal_prun_params *p
 	snprintf(e.mode, sizeof(e.mode), "%s", p->mode);
 	err = cal_db_runs_recover(p->db, &recovered);
 	for (size_t i = 0; i < e.ng && !err; i++)
-		err = check_not_running(p->db, e.g[i].dut->id);
+		err = cal_batch_check_not_running(p->db, e.g[i].dut->id);
 	if (!err)
 		err = cal_db_pstandard_get(&e.std, p->db, p->standard_id);
 	if (err == CAL_ERR_NOTFOUND)

@@ -25,6 +25,12 @@ void cal_batch_run_fill(struct cal_run *run, const struct cal_prun_params *p,
 			const struct cal_procedure *proc, const char *dut_id, const char *dut_dev,
 			const char *mode, const char *activity);
 
+/* One run at a time per instrument: CAL_ERR_REFUSED naming the running run. */
+int cal_batch_check_not_running(struct cal_db *db, const char *instrument_id);
+
+/* A reference in its calibration due date on @clock's day: CAL_ERR_REFUSED otherwise. */
+int cal_batch_check_due(const struct cal_pstandard *std, const struct cal_clock *clock);
+
 struct cal_mb_map;
 
 /* A Modbus register map file (modbus_map_file.c); checked with cal_mb_map_check. */

@@ -231,7 +231,8 @@ static int parse_root(struct cal_procedure *p, struct fy_node *root, const char 
 				     yamlx_line(root));
 	n = yamlx_get(root, "instrument_kind");
 	if (n && yamlx_str(buf, sizeof(buf), n, name, "instrument_kind") == CAL_OK &&
-	    (strcmp(buf, "pressure-gauge") == 0 || strcmp(buf, "water-meter") == 0))
+	    (strcmp(buf, "pressure-gauge") == 0 || strcmp(buf, "water-meter") == 0 ||
+	     strcmp(buf, "flow-meter") == 0 || strcmp(buf, "fuel-dispenser") == 0))
 		err = CAL_OK;
 	else
 		err = yamlx_known_keys(root, known, name, "procedure");
@@ -266,13 +267,16 @@ static int parse_root(struct cal_procedure *p, struct fy_node *root, const char 
 			return err;
 		if (strcmp(p->instrument_kind, "pressure-gauge") == 0)
 			return cal_pressure_proc_parse(p, root, name);
-		if (strcmp(p->instrument_kind, "water-meter") == 0)
+		if (strcmp(p->instrument_kind, "water-meter") == 0 ||
+		    strcmp(p->instrument_kind, "flow-meter") == 0 ||
+		    strcmp(p->instrument_kind, "fuel-dispenser") == 0)
 			return cal_water_proc_parse(p, root, name);
 		if (strcmp(p->instrument_kind, "nawi") != 0)
-			return cal_error_set(CAL_ERR_CONFIG,
-					     "%s:%d: instrument_kind '%s' is not supported (nawi, "
-					     "pressure-gauge, water-meter)",
-					     name, yamlx_line(n), p->instrument_kind);
+			return cal_error_set(
+				CAL_ERR_CONFIG,
+				"%s:%d: instrument_kind '%s' is not supported (nawi, "
+				"pressure-gauge, water-meter, flow-meter, fuel-dispenser)",
+				name, yamlx_line(n), p->instrument_kind);
 	}
 	err = yamlx_require(&mpe, root, "mpe", name, "procedure");
 	if (!err)

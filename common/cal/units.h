@@ -8,12 +8,13 @@
 
 enum cal_quantity {
 	CAL_Q_NONE = 0,
-	CAL_Q_MASS,	/* SI base unit kg */
-	CAL_Q_PRESSURE, /* SI unit Pa (derived, kg m^-1 s^-2) */
-	CAL_Q_CURRENT,	/* SI base unit A (transmitter outputs) */
-	CAL_Q_VOLUME,	/* SI unit m3 (totalizers, proving tanks) */
-	CAL_Q_FLOW,	/* volume flow, SI unit m3/s */
-	CAL_Q_VELOCITY, /* flow velocity, SI unit m/s */
+	CAL_Q_MASS,	   /* SI base unit kg */
+	CAL_Q_PRESSURE,	   /* SI unit Pa (derived, kg m^-1 s^-2) */
+	CAL_Q_CURRENT,	   /* SI base unit A (transmitter outputs) */
+	CAL_Q_VOLUME,	   /* SI unit m3 (totalizers, proving tanks) */
+	CAL_Q_FLOW,	   /* volume flow, SI unit m3/s */
+	CAL_Q_VELOCITY,	   /* flow velocity, SI unit m/s */
+	CAL_Q_TEMPERATURE, /* SI base unit K */
 };
 
 /* The SI unit a quantity's value_si is in: "kg", "Pa", "A", "m3", "m3/s"; "" for NONE. */
@@ -57,6 +58,9 @@ enum cal_unit {
 	CAL_UNIT_L_MIN,
 	CAL_UNIT_L_H,
 	CAL_UNIT_M_S, /* flow velocity */
+	/* temperature (water of a gravimetric bench): K = °C + 273.15 */
+	CAL_UNIT_K,
+	CAL_UNIT_DEGC,
 };
 
 /*
@@ -64,14 +68,19 @@ enum cal_unit {
  * "lb", "oz"; pressure "Pa", "kPa", "MPa", "bar", "mbar", "psi",
  * "kgf/cm2" (or "kgf/cm²"), "mmHg", "inH2O" (or "inH₂O"), "inH2O@4C",
  * "atm", "mH2O", "hPa"; current "A", "mA"; volume "m3" (or "m³"), "L", "mL";
- * flow "m3/s", "m3/h" (or "m³/s", "m³/h"), "L/s", "L/min", "L/h"; velocity "m/s".
+ * flow "m3/s", "m3/h" (or "m³/s", "m³/h"), "L/s", "L/min", "L/h"; velocity "m/s";
+ * temperature "K", "°C" (or "degC").
  */
 int cal_unit_parse(enum cal_unit *out, const char *symbol);
 /* Canonical symbol, "" for CAL_UNIT_NONE. */
 const char *cal_unit_symbol(enum cal_unit u);
 enum cal_quantity cal_unit_quantity(enum cal_unit u);
-/* Multiply a value in @u by this to get the SI base unit (kg for mass). */
+/*
+ * Multiply a value in @u by this, then add cal_unit_si_offset(), to get the
+ * SI base unit (kg for mass, K for temperature). Only °C has an offset.
+ */
 double cal_unit_si_factor(enum cal_unit u);
+double cal_unit_si_offset(enum cal_unit u);
 /* Convert between two units of the same quantity; CAL_ERR_ARG otherwise. */
 int cal_unit_convert(double *out, double v, enum cal_unit from, enum cal_unit to);
 

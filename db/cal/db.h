@@ -85,9 +85,16 @@ struct cal_instrument {
 	double mpe_pct_reading; /* digital: a, % of |p| */
 	double mpe_pct_span;	/* digital: b, % of span; transmitter: class, % of span */
 	double mpe_digits;	/* digital: n, counts of the resolution d */
-	/* schema v4: water meters (kind "water-meter"; unit = the register's, m3 or L) */
-	double flow_q3; /* Q3 (R 49) or Qn (classes A-D), m3/h */
-	double ratio_r; /* R = Q3/Q1; 0 for the classes A-D */
+	/*
+	 * schema v4: water meters (kind "water-meter"; unit = the register's, m3
+	 * or L). Flow meters and fuel dispensers (kinds "flow-meter",
+	 * "fuel-dispenser") use the same columns for Qmax and Qmax/Qmin; a
+	 * dispenser's min is its minimum measured quantity (MMQ) and
+	 * accuracy_class its R 117 class ("0.5"); a flow meter's
+	 * mpe_pct_reading is the accuracy its maker specifies.
+	 */
+	double flow_q3; /* Q3 (R 49) or Qn (classes A-D); Qmax; m3/h */
+	double ratio_r; /* R = Q3/Q1; 0 for the classes A-D; Qmax/Qmin (0: no Qmin) */
 };
 
 /* "bourdon-gauge", "digital-gauge", "transmitter": a pressure instrument kind. */
@@ -123,16 +130,20 @@ int cal_db_standard_list(struct cal_standard **out, size_t *n, struct cal_db *db
 /* ---- pressure standards (schema v3) -------------------------------------- */
 
 /*
- * A pressure reference (a controller or a digital standard) as its
- * calibration certificate gives it: range and expanded uncertainty
- * U(p) = u_abs + u_rel·|p|, in its own unit, with coverage factor k.
+ * A reference with a range (table pressure_standards), as its calibration
+ * certificate gives it: range and expanded uncertainty U(p) = u_abs +
+ * u_rel·|p|, in its own unit, with coverage factor k. Its unit says what it
+ * is: a pressure reference (a controller or a digital standard); a flow
+ * reference (a master meter: range of flow rates, U = u_rel of the volume
+ * it measures, u_abs 0); a volume reference (a proving can, a gravimetric
+ * rig: range of volumes, U = u_abs + u_rel·V).
  */
 struct cal_pstandard {
 	char id[64];
 	char manufacturer[96];
 	char model[96];
 	char serial[64];
-	char unit[16]; /* a pressure unit, e.g. "bar" */
+	char unit[16]; /* a pressure, flow or volume unit, e.g. "bar", "m3/h", "L" */
 	double range_lo, range_hi;
 	double u_abs; /* in unit */
 	double u_rel; /* fraction of |p| (0.0001 = 0.01 % of reading) */

@@ -143,23 +143,56 @@ struct cal_pressure_proc {
 };
 
 /*
- * Water-meter procedures (instrument_kind: water-meter): a series bench, the
- * meters in line behind a reference; at each flow point a standing start and
- * stop, the reference volume from the master meter's totalizer.
+ * Volume procedures on the flow bench (instrument_kind water-meter,
+ * flow-meter or fuel-dispenser): one or several instruments in line behind a
+ * reference; at each flow point one or more draws with a standing start and
+ * stop. The reference volume comes from a master meter's totalizer, from a
+ * balance (gravimetric: mass to volume at the water's temperature), or from
+ * a proving can read by the technician.
  */
-#define CAL_WATER_MAX_POINTS 6
+#define CAL_WATER_MAX_POINTS 8
+#define CAL_WATER_MAX_RUNS 5 /* draws per point */
+#define CAL_WATER_MAX_DRAWS (CAL_WATER_MAX_POINTS * CAL_WATER_MAX_RUNS)
+
+/* Points: Q1..Q3 of R 49 water meters, Qmin/Qmax of the register, or % of Qmax. */
+enum cal_water_pt {
+	CAL_WP_Q1 = 0,
+	CAL_WP_Q2 = 1,
+	CAL_WP_Q3 = 2,
+	CAL_WP_QMIN = 3,
+	CAL_WP_QMAX = 4,
+	CAL_WP_PERCENT = 5,
+};
 
 struct cal_water_point {
-	int point;	 /* enum cal_wm_point: 0 Q1, 1 Q2, 2 Q3 */
+	int point;	 /* enum cal_water_pt */
+	double percent;	 /* of Qmax, for CAL_WP_PERCENT */
 	double volume_l; /* test volume; 0 = by the rule (cal_wm_min_volume) */
+	int runs;	 /* draws at this flow (>= 1; a calibration needs >= 2) */
+};
+
+enum cal_water_ref {
+	CAL_WREF_MASTER = 1,	  /* a master meter's totalizer, read over its driver */
+	CAL_WREF_GRAVIMETRIC = 2, /* a balance: net mass, water temperature typed */
+	CAL_WREF_CAN = 3,	  /* a proving can, its neck scale typed (volume, L) */
 };
 
 struct cal_water_proc {
-	char activity[16]; /* "verification" */
-	char ref_kind[24]; /* "master-meter" */
-	char quantity[24]; /* the reference's totalizer quantity, "total" */
+	char activity[16]; /* "verification" or "calibration" */
+	char ref_kind[24]; /* "master-meter", "gravimetric", "proving-can" */
+	enum cal_water_ref ref;
+	char quantity[24]; /* the master meter's totalizer quantity, "total" */
 	double water_t_c;  /* water temperature, °C, for the MPE (<= 30: cold) */
 	int attempts;	   /* a point whose flow or volume is off is taken again */
+	/*
+	 * Verification: the reference's relative expanded uncertainty of
+	 * volume <= adequacy_ratio x the smallest MPE (%); 0 = not checked.
+	 */
+	double adequacy_ratio;
+	double flow_tol_pct; /* the window of Qmin/Qmax/% points: ± this, % */
+	int decision;	     /* calibration: enum cal_decision_rule */
+	double rho_air;	     /* gravimetric: kg/m3 (1.2) */
+	double rho_weights;  /* gravimetric: of the balance's adjustment weights (8000) */
 	struct cal_water_point points[CAL_WATER_MAX_POINTS];
 	size_t n_points;
 };
@@ -180,7 +213,7 @@ struct cal_procedure {
 	size_t n_tests;
 	bool pressure; /* instrument_kind pressure-gauge: tests[] unused, pr used */
 	struct cal_pressure_proc pr;
-	bool water; /* instrument_kind water-meter: tests[] unused, wr used */
+	bool water; /* water-meter, flow-meter, fuel-dispenser: tests[] unused, wr used */
 	struct cal_water_proc wr;
 	char sha256[65]; /* hex digest of the file's bytes */
 	char path[256];

@@ -240,7 +240,7 @@ test_register_pressure_standard_refusals() {
 		pstd P-1 --unit bar --range 0..20 --u 0.0004 --cert C --due 2030-01-01 --nominal 1kg
 	refused '^calbench: --range: a field of pressure standards \(kind pressure\), not of a weight$' \
 		cb standard add --id W-1 --class M1 --nominal 1kg --correction 9mg --u 16mg --cert K --due 2030-01-01 --range 0..1
-	refused "^calbench: --kind: 'vacuum': a standard is a weight \(the default\) or pressure$" \
+	refused "^calbench: --kind: 'vacuum': a standard is a weight \(the default\), pressure, flow \(a master meter\) or volume \(a proving can, a weighing rig\)$" \
 		cb standard add --id W-1 --kind vacuum --unit bar --range 0..1 --u 1 --cert K --due 2030-01-01
 	# one id space: a weight's id is taken, and the other way round
 	refused "^calbench: standard 'W1K' already exists$" \

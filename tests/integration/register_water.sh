@@ -144,7 +144,7 @@ test_register_water_refusals() {
 		meter W-1 --class 2 --q3 2.5 --r 100 --unit m3 --d 0.00005 --max 0.00001
 	refused '^calbench: --interval: give the verification interval in months' \
 		cb instrument add --id W-1 --kind water-meter --type t --serial S --class 2 --q3 2.5 --r 100 --unit m3 --d 0.00005
-	refused "^calbench: --kind: 'watermeter' is not nawi, bourdon-gauge, digital-gauge or transmitter \(4-20 mA output\), nor water-meter$" \
+	refused "^calbench: --kind: 'watermeter' is not nawi, bourdon-gauge, digital-gauge or transmitter \(4-20 mA output\), nor water-meter, flow-meter or fuel-dispenser$" \
 		meter W-1 --kind watermeter --class 2 --q3 2.5 --r 100 --unit m3 --d 0.00005
 	# q3 and r are for water meters only
 	refused '^calbench: --q3: only for a water meter \(kind water-meter\)$' \
@@ -184,6 +184,65 @@ EOF
 	expect_rc 0
 	[ "$(instruments_count)" -eq 2 ] || fail "expected 2 meters"
 	[ "$(sql "SELECT unit, d FROM instruments WHERE id = 'W-2'")" = "L|0.05" ] || fail "W-2: $(sql "SELECT * FROM instruments WHERE id = 'W-2'")"
+}
+
+# Flow meters and fuel dispensers: Qmax/Qmin with their units, the maker's
+# accuracy (flow meter), the R 117 class, MMQ and the Emin >= 2 d rule
+# (dispenser); shown back in m3/h.
+test_register_flow_kinds() {
+	cb instrument add --id FM-1 --kind flow-meter --type "lưu lượng kế điện từ DN50" \
+		--serial F-1 --unit m3 --d 0.00001 --qmax "40 m3/h" --qmin "0.4 m3/h" \
+		--mpe-reading 0.5 --interval 12
+	expect_rc 0
+	cb instrument add --id CX-1 --kind fuel-dispenser --type "cột đo xăng dầu" --serial P-1 \
+		--class 0.5 --unit L --d 0.01 --mmq 2 --qmax "40 L/min" --qmin "4 L/min" --interval 12
+	expect_rc 0
+	cb instrument show CX-1
+	expect_out 'kind fuel-dispenser, OIML R 117 class 0.5, Qmax 2.4 m3/h, Qmin 0.24 m3/h, MMQ 2 L, d 0.01 L'
+	cb instrument show FM-1
+	expect_out 'kind flow-meter, Qmax 40 m3/h, Qmin 0.4 m3/h, register in m3, d 0.00001 m3, accuracy 0.5 % of reading'
+	cb instrument show CX-1 --json
+	[ "$(json_num flow_q3 <"$T/out")" = 2.4 ] || fail "flow_q3: $(cat "$T/out")"
+	[ "$(json_num min <"$T/out")" = 2 ] || fail "MMQ: $(cat "$T/out")"
+	refused '--class: .0\.7. is not an OIML R 117 accuracy class' cb instrument add --id CX-2 \
+		--kind fuel-dispenser --type c --serial P-2 --class 0.7 --unit L --d 0.01 --mmq 2 \
+		--qmax "40 L/min" --qmin "4 L/min" --interval 12
+	refused '--d: scale interval 0\.02 L is too coarse for MMQ 2 L' cb instrument add --id CX-3 \
+		--kind fuel-dispenser --type c --serial P-3 --class 0.5 --unit L --d 0.02 --mmq 2 \
+		--qmax "40 L/min" --qmin "4 L/min" --interval 12
+	refused '--mpe-reading: a flow meter needs the accuracy its maker specifies' cb instrument add \
+		--id FM-2 --kind flow-meter --type f --serial F-2 --unit m3 --d 0.00001 --qmax 10 \
+		--interval 12
+	refused '--qmin: must be > 0 and below Qmax' cb instrument add --id FM-3 --kind flow-meter \
+		--type f --serial F-3 --unit m3 --d 0.00001 --qmax 10 --qmin 12 --mpe-reading 1 \
+		--interval 12
+	refused '--q3: only for a water meter' cb instrument add --id FM-4 --kind flow-meter \
+		--type f --serial F-4 --unit m3 --d 0.00001 --qmax 10 --q3 10 --mpe-reading 1 \
+		--interval 12
+	refused '--qmax: only for a flow meter or a fuel dispenser' meter DH-9 --class 2 --q3 2.5 \
+		--r 100 --unit m3 --d 0.00005 --qmax 3
+	[ "$(instruments_count)" = 2 ] || fail "a refused entry was added"
+}
+
+# References with a range: a master meter (flow: U relative to the volume
+# only), a proving can or a weighing rig (volume: U = u + u-rel x V).
+test_register_flow_standards() {
+	cb standard add --id MM-1 --kind flow --unit m3/h --range 0.01..10 --u-rel 0.2 \
+		--cert LL-2026-117 --due 2099-12-31
+	expect_rc 0
+	cb standard add --id CAN-20 --kind volume --unit L --range 1..20 --u 0.002 --u-rel 0.02 \
+		--cert VMI-2026-2 --due 2099-12-31
+	expect_rc 0
+	cb standard list
+	expect_out '^MM-1 +flow +0\.01\.\.10 m3/h  U = 0\.2 % of the volume \(k = 2\)'
+	expect_out '^CAN-20 +volume +1\.\.20 L  U = 0\.002 L \+ 0\.02 % of the volume'
+	refused "--u: a flow standard's U is relative to the volume it measures" cb standard add \
+		--id MM-2 --kind flow --unit m3/h --range 0.01..10 --u 0.01 --cert x --due 2099-12-31
+	refused "--unit: 'bar' is not a unit of volume" cb standard add --id CAN-2 --kind volume \
+		--unit bar --range 1..20 --u 0.002 --cert x --due 2099-12-31
+	refused "--kind: 'tank': a standard is a weight \(the default\), pressure, flow" cb standard \
+		add --id T-1 --kind tank --unit L --range 1..20 --u 0.002 --cert x --due 2099-12-31
+	[ "$(sql 'SELECT count(*) FROM pressure_standards')" = 2 ] || fail "a refused standard was added"
 }
 
 run_tests

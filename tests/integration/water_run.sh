@@ -13,6 +13,10 @@ WPROC=$SRC/procedures/defs/r49-water-meter-verification.yaml
 
 register_meters() { # Q3 of the second meter
 	local i q3
+	# the master meter: a flow standard, U 0.2 % of the volume
+	cb standard add --id MM-1 --kind flow --unit m3/h --range 0.01..10 --u-rel 0.2 \
+		--cert LL-2026-117 --due 2099-12-31
+	expect_rc 0
 	for i in 1 2; do
 		q3=2.5
 		[ "$i" = 2 ] && q3=${1:-2.5}
@@ -30,6 +34,7 @@ instruments:
     driver: modbus-flow
     port: $1
     preset: siemens-mag6000
+    standard: MM-1
 EOF2
 }
 
@@ -73,9 +78,15 @@ test_water_short_draw() {
 	expect_err 'cannot be resumed yet: close its runs with calbench run --abort 1 --reason TEXT, calbench run --abort 2'
 	[ "$(sql "SELECT count(*) FROM runs WHERE status = 'interrupted'")" = 2 ] || fail "not interrupted"
 	# every reading kept: 3 draws x 2 (before, after) of the reference in each run
-	[ "$(sql "SELECT count(*) FROM readings WHERE source = 'device:master1'")" = 12 ] ||
+	[ "$(sql "SELECT count(*) FROM readings WHERE source = 'device:master1' AND unit = 'm3'")" = 12 ] ||
 		fail "reference readings: $(sql "SELECT count(*) FROM readings WHERE source = 'device:master1'")"
 	[ "$(sql 'SELECT count(*) FROM results')" = 0 ] || fail "results without every point"
+	cb run --resume 2 --bench "$T/bench.yaml"
+	expect_rc 4
+	expect_err 'batch 1 is a flow-bench series: it cannot be resumed yet; every reading is kept; close its runs with calbench run --abort 1 --reason TEXT, calbench run --abort 2'
+	cb run --abort 1 --reason "short draws"
+	expect_rc 0
+	[ "$(sql "SELECT status FROM runs WHERE id = 1")" = aborted ] || fail "not aborted"
 	sim_stop m
 }
 
@@ -94,6 +105,51 @@ test_water_not_at_rest() {
 	expect_err 'the water is not at rest before the draw: the master meter shows 2.5 m3/h'
 	[ "$(sql 'SELECT count(*) FROM readings')" = 0 ] || fail "a reading was taken with the water running"
 	sim_stop m
+}
+
+# A fuel dispenser against a proving can, everything typed (no bench):
+# OIML R 117 class 0.5, MMQ 2 L; +110 mL at 20 L fails (MPE 100 mL, T23), +20
+# mL at 2 L passes (Emin 20 mL, T22). A can too coarse for the 2 L delivery
+# is refused first, leaving nothing.
+test_fuel_dispenser_can() {
+	local proc=$SRC/procedures/defs/r117-fuel-dispenser-verification.yaml run
+	cb instrument add --id CX-1 --kind fuel-dispenser --type "cột đo xăng dầu" --serial P-1 \
+		--class 0.5 --unit L --d 0.01 --mmq 2 --qmax "40 L/min" --qmin "4 L/min" --interval 12
+	expect_rc 0
+	cb standard add --id CAN-A --kind volume --unit L --range 1..20 --u 0.004 --u-rel 0.02 \
+		--cert VMI-1 --due 2099-12-31
+	cb standard add --id CAN-B --kind volume --unit L --range 1..20 --u 0.002 --u-rel 0.02 \
+		--cert VMI-2 --due 2099-12-31
+	printf 'ok\n' >"$T/answers"
+	cb run --procedure "$proc" --instrument CX-1 --standard CAN-A --mode periodic \
+		--answers "$T/answers"
+	expect_rc 4
+	expect_err 'reference CAN-A: U 0.22 % of the 2 L at Qmin 0.24 m3/h exceeds 0.2 x the MPE 1 % of CX-1'
+	cb run --procedure "$proc" --instrument CX-1 --mode periodic --answers "$T/answers"
+	expect_rc 4
+	expect_err 'names no standard in the register'
+	[ "$(sql 'SELECT count(*) FROM runs')" = 0 ] || fail "a refused run left a run behind"
+	{
+		printf 'ok\nok\nok\n20.000\n20.11\n'  # Qmax run 1: +110 mL
+		printf 'ok\nok\nok\n20.000\n19.96\n'  # Qmax run 2
+		printf 'ok\nok\nok\n20.000\n20.02\n'  # Qmin 20 L
+		printf 'ok\nok\nok\n2.000\n2.02\n'    # Qmin 2 L: +20 mL, at Emin
+	} >"$T/answers"
+	cb run --procedure "$proc" --instrument CX-1 --standard CAN-B --mode periodic \
+		--answers "$T/answers"
+	expect_rc 2
+	expect_out 'the nozzle at Qmax, 40 L/min: the proving can empty'
+	expect_out 'Verdict CX-1: FAIL: Qmax 2.4 m3/h run 1/2: E = \+0.55 % beyond the MPE ±0.5 %'
+	run=$(sql "SELECT id FROM runs WHERE instrument_id = 'CX-1'")
+	[ "$(sql "SELECT group_concat(verdict || ':' || mpe, ' ') FROM results WHERE run_id = $run ORDER BY seq")" = \
+		"FAIL:0.1 PASS:0.1 PASS:0.1 PASS:0.02" ] ||
+		fail "results: $(sql "SELECT * FROM results WHERE run_id = $run")"
+	[ "$(sql "SELECT kind FROM certificates WHERE run_id = $run")" = failure ] || fail "not a failure record"
+	[ "$(sql "SELECT standard_id FROM run_pressure_standards WHERE run_id = $run")" = CAN-B ] ||
+		fail "the can is not on the run's record"
+	# the can and the display after each delivery, nothing before
+	[ "$(sql "SELECT count(*) FROM readings WHERE run_id = $run AND point_seq % 2 = 0")" = 8 ] ||
+		fail "readings: $(sql "SELECT point_seq, source, raw FROM readings WHERE run_id = $run")"
 }
 
 run_tests

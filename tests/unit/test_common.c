@@ -145,6 +145,32 @@ static void test_units(void **state)
 	assert_int_equal(cal_unit_convert(&v, 1.0, CAL_UNIT_G, CAL_UNIT_NONE), CAL_ERR_ARG);
 }
 
+/* Temperature: °C has an offset (K = °C + 273.15, ITS-90 / SI); "degC" is accepted. */
+static void test_units_temperature(void **state)
+{
+	enum cal_unit u;
+	double v;
+
+	(void)state;
+	assert_int_equal(cal_unit_parse(&u, "\xc2\xb0"
+					    "C"),
+			 CAL_OK);
+	assert_int_equal(u, CAL_UNIT_DEGC);
+	assert_int_equal(cal_unit_parse(&u, "degC"), CAL_OK);
+	assert_int_equal(u, CAL_UNIT_DEGC);
+	assert_string_equal(cal_unit_symbol(CAL_UNIT_DEGC), "\xc2\xb0"
+							    "C");
+	assert_int_equal(cal_unit_quantity(CAL_UNIT_DEGC), CAL_Q_TEMPERATURE);
+	assert_string_equal(cal_quantity_si_symbol(CAL_Q_TEMPERATURE), "K");
+	assert_true(cal_unit_si_offset(CAL_UNIT_DEGC) == 273.15);
+	assert_true(cal_unit_si_offset(CAL_UNIT_K) == 0);
+	assert_int_equal(cal_unit_convert(&v, 20.0, CAL_UNIT_DEGC, CAL_UNIT_K), CAL_OK);
+	assert_true(v == 293.15);
+	assert_int_equal(cal_unit_convert(&v, 273.15, CAL_UNIT_K, CAL_UNIT_DEGC), CAL_OK);
+	assert_true(v == 0);
+	assert_int_equal(cal_unit_convert(&v, 1.0, CAL_UNIT_DEGC, CAL_UNIT_L), CAL_ERR_ARG);
+}
+
 /* Pressure units: factors from their definitions, checked against published values. */
 static void test_units_pressure(void **state)
 {
@@ -227,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_num_format),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_units_pressure),
+		cmocka_unit_test(test_units_temperature),
 		cmocka_unit_test(test_dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

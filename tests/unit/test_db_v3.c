@@ -1065,7 +1065,7 @@ static void test_water_meters_v4(void **state)
 	METER_REFUSED(db, (bad_.kind[0] = '\0', bad_.flow_q3 = 0),
 		      "Q3 and R are for a water meter");
 	METER_REFUSED(db, snprintf(bad_.kind, sizeof(bad_.kind), "watermeter"),
-		      "transmitter or water-meter");
+		      "transmitter, water-meter, flow-meter or fuel-dispenser");
 	assert_int_equal(cal_db_instrument_get(&got, db, "BAD"), CAL_ERR_NOTFOUND);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM instruments"), 2);
 

@@ -615,10 +615,10 @@ static void test_procedure_bad(void **state)
 		  "procedure: p1\n"
 		  "title: T\n"
 		  "method: M\n"
-		  "instrument_kind: fuel-dispenser\n" /* 4 */
+		  "instrument_kind: lpg-dispenser\n" /* 4 */
 		  "mpe: {rule: oiml-r76}\n"
 		  "tests: [{test: zero}]\n",
-		  { "proc.yaml:4:", "fuel-dispenser", NULL } },
+		  { "proc.yaml:4:", "instrument_kind 'lpg-dispenser' is not supported", NULL } },
 		{ "not YAML",
 		  "procedure: p1\n"
 		  "title: \"T\n"
