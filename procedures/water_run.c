@@ -60,6 +60,7 @@ struct wmeter {
 	double before_l[CAL_WATER_MAX_DRAWS], after_l[CAL_WATER_MAX_DRAWS];
 	int dec_l[CAL_WATER_MAX_DRAWS];
 	int64_t after_id[CAL_WATER_MAX_DRAWS];
+	int64_t ref_after_id[CAL_WATER_MAX_DRAWS]; /* the reference after the draw, in its run */
 };
 
 /* One draw. */
@@ -72,7 +73,6 @@ struct wpoint {
 	double va_l;		  /* reference volume drawn */
 	double q_mean;		  /* mean flow of the draw, m3/h */
 	double t_c;		  /* gravimetric: the water's temperature */
-	int64_t ref_after_id;
 };
 
 struct wrun {
@@ -454,15 +454,24 @@ static int ask_reading(struct cal_reading *rd, struct wrun *e, struct cal_step_i
 	return CAL_OK;
 }
 
-/* Commit @rd to every open run. */
-static int commit_to_all(int64_t *id, struct wrun *e, int seq, const char *source,
+/*
+ * Commit @rd to every open run; @ids (NULL: not wanted) receives each
+ * meter's reading id, in its own run.
+ */
+static int commit_to_all(int64_t *ids, struct wrun *e, int seq, const char *source,
 			 const struct cal_reading *rd)
 {
 	int err = cal_db_begin(e->p->db);
 
-	for (size_t i = 0; i < e->nm && !err; i++)
-		if (e->m[i].open)
-			err = cal_db_reading_add(id, e->p->db, e->m[i].run_id, seq, source, rd);
+	for (size_t i = 0; i < e->nm && !err; i++) {
+		int64_t id = 0;
+
+		if (!e->m[i].open)
+			continue;
+		err = cal_db_reading_add(&id, e->p->db, e->m[i].run_id, seq, source, rd);
+		if (ids)
+			ids[i] = id;
+	}
 	return cal_db_end(e->p->db, err);
 }
 
@@ -472,7 +481,7 @@ static int commit_to_all(int64_t *id, struct wrun *e, int seq, const char *sourc
  * typed; after the draw only).
  */
 static int read_reference(double *v, int64_t *t_ms, struct wrun *e, struct cal_step_info *si,
-			  int seq, int64_t *id)
+			  int seq, int64_t *ids)
 {
 	const struct cal_water_proc *wr = e->wr;
 	struct cal_reading rd;
@@ -519,7 +528,45 @@ static int read_reference(double *v, int64_t *t_ms, struct wrun *e, struct cal_s
 		return cal_error_set(CAL_ERR_ARG, "reference kind %d", (int)wr->ref);
 	}
 	*t_ms = rd.t_mono_ms;
-	return commit_to_all(id, e, seq, source, &rd);
+	return commit_to_all(ids, e, seq, source, &rd);
+}
+
+/* Decimals of @d (0.00005 -> 5, 0.01 -> 2, 1 -> 0), at most 9. */
+static int decimals_of(double d)
+{
+	int n = 0;
+
+	while (n < 9 && fabs(d * pow(10, n) - round(d * pow(10, n))) > 1e-6)
+		n++;
+	return n;
+}
+
+/*
+ * A register typed by the technician, with every digit it shows: fewer
+ * decimals than its interval d has (12.3 for a register of 0.00005 m3) are
+ * asked again, three times, then refused; the resolution is never lost.
+ */
+static int ask_register(struct cal_reading *rd, struct wrun *e, struct cal_step_info *si,
+			const char *prompt, const struct wmeter *m)
+{
+	int need = decimals_of(m->dut->d);
+	char again[300];
+
+	for (int attempt = 1;; attempt++) {
+		int err = ask_reading(rd, e, si, attempt == 1 ? prompt : again, m->unit, 0, 1e12,
+				      "register reading");
+
+		if (err || rd->decimals >= need)
+			return err;
+		if (attempt == 3)
+			return cal_error_set(CAL_ERR_ARG,
+					     "%s typed with %d decimal%s three times: the register "
+					     "reads to %.*f %s (%d decimals)",
+					     rd->raw, rd->decimals, rd->decimals == 1 ? "" : "s",
+					     need, m->dut->d, m->dut->unit, need);
+		snprintf(again, sizeof(again), "%s: type every digit it shows, %d decimals", prompt,
+			 need);
+	}
 }
 
 /*
@@ -576,7 +623,7 @@ static int read_registers(struct wrun *e, size_t j, bool after, struct cal_step_
 					 "%s at %s: register %s the draw (%s)", m->dut->id,
 					 si->point->label, after ? "after" : "before",
 					 cal_unit_symbol(m->unit));
-			err = ask_reading(&rd, e, si, prompt, m->unit, 0, 1e12, "register reading");
+			err = ask_register(&rd, e, si, prompt, m);
 			if (err)
 				return cal_error_prefix(err, "%s: ", m->dut->id);
 			snprintf(source, sizeof(source), "operator");
@@ -647,18 +694,18 @@ static const char *start_text(const struct wrun *e)
 			       ? "the proving can empty (drained), the dispenser's display at zero"
 			       : "the dispenser's display at zero";
 	if (e->wr->ref == CAL_WREF_GRAVIMETRIC)
-		return "standing start, every register at rest, the weighing tank's outlet "
-		       "closed";
+		return "the water at rest (standing start), every register at rest, the weighing "
+		       "tank's outlet closed";
 	if (e->wr->ref == CAL_WREF_CAN)
-		return "standing start, every register at rest, the proving can empty (drained)";
-	return "standing start, every register at rest";
+		return "the water at rest (standing start), every register at rest, the proving "
+		       "can empty (drained)";
+	return "the water at rest (standing start), every register at rest";
 }
 
 /* Gravimetric: the water's temperature after the draw, typed, committed to every run. */
 static int read_temperature(struct wrun *e, struct cal_step_info *si, struct wpoint *w, int seq)
 {
 	struct cal_reading rd;
-	int64_t id;
 	int err;
 
 	si->dut_id = NULL;
@@ -666,7 +713,7 @@ static int read_temperature(struct wrun *e, struct cal_step_info *si, struct wpo
 			  0, 40, "water temperature in °C");
 
 	if (!err)
-		err = commit_to_all(&id, e, seq, "operator", &rd);
+		err = commit_to_all(NULL, e, seq, "operator", &rd);
 	if (!err)
 		w->t_c = rd.value;
 	return err;
@@ -697,7 +744,8 @@ static int run_point(struct wrun *e, size_t j)
 {
 	struct wpoint *w = &e->pts[j];
 	struct cal_step_info si;
-	char text[400], lo[32], hi[32], vol[32], q[32], lpm[32], setting[160], why[160] = "";
+	char text[400], lo[32], hi[32], vol[32], q[32], lpm[32], target[32], setting[160];
+	char why[160] = "";
 	int err;
 
 	step_info(&si, e, j);
@@ -706,34 +754,40 @@ static int run_point(struct wrun *e, size_t j)
 	cal_num_format_g(hi, sizeof(hi), w->hi);
 	cal_num_format_g(q, sizeof(q), w->q_m3h);
 	cal_num_format(vol, sizeof(vol), w->pt.load, 3);
+	/* aim at the middle of the window, not at its edge */
+	cal_num_format_g(target, sizeof(target), cal_num_round_sig((w->lo + w->hi) / 2, 4));
 	for (int attempt = 1;; attempt++) {
 		double before = 0, after, q_shown;
-		int64_t t_open = 0, t_stop = 0, t_ref, id;
+		int64_t t_open = 0, t_stop = 0, t_ref, ref_ids[CAL_PRUN_MAX_GAUGES] = { 0 };
 
 		if (e->kind == WK_FUEL) /* the nozzle sets the flow: Qmax or Qmin */
 			snprintf(setting, sizeof(setting), "the nozzle at %.*s, %s L/min",
 				 (int)strcspn(w->pt.label, " "), w->pt.label, lpm);
 		else
-			snprintf(setting, sizeof(setting),
-				 "set the flow to %s m3/h (window %s to %s m3/h), then stop it", q,
+			snprintf(setting, sizeof(setting), "next %s m3/h (window %s to %s m3/h)", q,
 				 lo, hi);
 		if (why[0])
-			snprintf(text, sizeof(text), "taken again (attempt %d of %d): %s; %s: %s",
+			snprintf(text, sizeof(text),
+				 "taken again (attempt %d of %d): %s; %s: %s, then confirm",
 				 attempt, e->wr->attempts, why, setting, start_text(e));
 		else
-			snprintf(text, sizeof(text), "%s: %s", setting, start_text(e));
+			snprintf(text, sizeof(text), "%s: %s, then confirm", setting,
+				 start_text(e));
 		err = e->p->op->instruct(e->p->op_ctx, &si, text);
 		if (!err)
 			err = wait_at_rest(e, &si, "before the draw");
 		if (!err && ref_has_before(e))
-			err = read_reference(&before, &t_ref, e, &si, 2 * (int)j + 1, &id);
+			err = read_reference(&before, &t_ref, e, &si, 2 * (int)j + 1, NULL);
 		if (!err && reg_has_before(e))
 			err = read_registers(e, j, false, &si);
 		if (!err) {
 			if (e->kind == WK_FUEL)
 				snprintf(text, sizeof(text), "open the flow: %s", setting);
 			else
-				snprintf(text, sizeof(text), "open the flow at %s m3/h", q);
+				snprintf(text, sizeof(text),
+					 "open the flow to %s m3/h (window %s to %s m3/h), confirm "
+					 "when it is steady",
+					 target, lo, hi);
 			err = e->p->op->instruct(e->p->op_ctx, &si, text);
 			t_open = e->clock->mono_ms(e->clock->ctx);
 		}
@@ -750,7 +804,7 @@ static int run_point(struct wrun *e, size_t j)
 
 				snprintf(source, sizeof(source), "device:%s", e->p->ref->id);
 				q_shown = rd.value_si * 3600;
-				err = commit_to_all(&id, e, 2 * (int)j + 2, source, &rd);
+				err = commit_to_all(NULL, e, 2 * (int)j + 2, source, &rd);
 			}
 		}
 		if (!err) {
@@ -766,8 +820,9 @@ static int run_point(struct wrun *e, size_t j)
 		if (!err)
 			err = wait_at_rest(e, &si, "after the draw");
 		if (!err)
-			err = read_reference(&after, &t_ref, e, &si, 2 * (int)j + 2,
-					     &w->ref_after_id);
+			err = read_reference(&after, &t_ref, e, &si, 2 * (int)j + 2, ref_ids);
+		for (size_t i = 0; i < e->nm && !err; i++)
+			e->m[i].ref_after_id[j] = ref_ids[i];
 		if (!err && e->wr->ref == CAL_WREF_GRAVIMETRIC)
 			err = read_temperature(e, &si, w, 2 * (int)j + 2);
 		if (!err)
@@ -794,8 +849,8 @@ static int run_point(struct wrun *e, size_t j)
 				 "%.3f L drawn, less than the %s L the point needs", w->va_l, vol);
 		else if (isfinite(w->q_mean) &&
 			 (w->q_mean < w->lo * (1 - 1e-9) || w->q_mean > w->hi * (1 + 1e-9)))
-			snprintf(why, sizeof(why), "the flow averaged %.4g m3/h, outside %s to %s",
-				 w->q_mean, lo, hi);
+			snprintf(why, sizeof(why), "the flow %s %.4g m3/h, outside %s to %s",
+				 isfinite(q_shown) ? "read" : "averaged", w->q_mean, lo, hi);
 		else
 			return CAL_OK;
 		if (attempt >= e->wr->attempts)
@@ -818,7 +873,7 @@ static void result_base(struct cal_result *r, const struct wrun *e, const struct
 	r->load = w->pt.load;
 	r->decimals = m->dec_l[j];
 	r->reading_id = m->after_id[j];
-	r->ref_reading_id = w->ref_after_id;
+	r->ref_reading_id = m->ref_after_id[j];
 	r->u = r->k = r->nu_eff = NAN;
 }
 

@@ -107,6 +107,25 @@ test_water_not_at_rest() {
 	sim_stop m
 }
 
+# A register typed with fewer digits than it shows (12.3 for a register of
+# 0.00005 m3) is asked again; three times is refused; what is stored keeps
+# every digit typed.
+test_water_register_resolution() {
+	register_meters
+	SIM_KIND=flow sim_start m --listen modbus-tcp:127.0.0.1:0 --q 0 ||
+		fail "flow simulator did not start: $(cat "$T/m.err")"
+	master_bench "$SIM_WHERE"
+	printf 'ok\n100.0\n100.00000\n200.1\n200.1\n200.1\n' >"$T/answers"
+	cb run --procedure "$WPROC" --instrument DH-1 --instrument DH-2 --mode initial \
+		--bench "$T/bench.yaml" --answers "$T/answers"
+	expect_rc 3
+	expect_out 'DH-1 at Q1 0.025 m3/h: register before the draw \(m3\): type every digit it shows, 5 decimals'
+	expect_err 'DH-2: 200.1 typed with 1 decimal three times: the register reads to 0.00005 m3 \(5 decimals\)'
+	[ "$(sql "SELECT group_concat(raw) FROM readings WHERE source = 'operator'")" = 100.00000 ] ||
+		fail "stored: $(sql "SELECT raw FROM readings WHERE source = 'operator'")"
+	sim_stop m
+}
+
 # A fuel dispenser against a proving can, everything typed (no bench):
 # OIML R 117 class 0.5, MMQ 2 L; +110 mL at 20 L fails (MPE 100 mL, T23), +20
 # mL at 2 L passes (Emin 20 mL, T22). A can too coarse for the 2 L delivery

@@ -5,9 +5,12 @@
  * flow the technician sets, on a fake clock) and a scripted technician who
  * sets the flow, draws the volume and types each meter's register.
  *
- * T10 and T11 of domain.md §10 go through it (class 2 at Q2, 20 °C: MPE
- * 2 %; Va 20.00 L, Vi 20.50 L: +2.50 %, fail), and so do the retaking of a
- * draw off its flow window or short of volume, and the refusals.
+ * T10, T11 and T12 of domain.md §10 go through it (class 2 at Q2, 20 °C:
+ * MPE 2 %; Va 20.00 L, Vi 20.50 L: +2.50 %, fail; at 40 °C: MPE 3 %), and so
+ * do the retaking of a draw off its flow window or short of volume, meters
+ * read over their interface, the references and their refusals, a flow-meter
+ * calibration (the GUM budget's vector), a fuel dispenser against a proving
+ * can (T22, T23) and a gravimetric reference.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -400,6 +403,35 @@ static void test_t11_through_the_run(void **state)
 	assert_int_equal(count(f->db, "SELECT count(*) FROM readings WHERE source = 'operator'"),
 			 4);
 	assert_int_equal(count(f->db, "SELECT count(DISTINCT batch) FROM runs"), 1);
+	/* each result names the reference reading of its own run */
+	assert_int_equal(count(f->db, "SELECT count(*) FROM results r JOIN readings d ON d.id = "
+				      "r.ref_reading_id AND d.run_id = r.run_id AND d.unit = 'm3'"),
+			 2);
+}
+
+/*
+ * T12: class 2, upper zone, water at 40 °C: MPE 3 %. A hot-water procedure
+ * (water_temperature_c: 40) takes a +2.50 % error at Q2 as a pass, where the
+ * cold-water one (T11) fails it.
+ */
+static void test_t12_hot_water(void **state)
+{
+	struct fx *f = *state;
+	struct cal_result *r = NULL;
+	size_t n = 0;
+	char text[sizeof(t11_proc) + 40];
+
+	snprintf(text, sizeof(text), "%swater_temperature_c: 40\n", t11_proc);
+	add_meter(f, 1, "water-meter", "2", 2.5, 100);
+	use_text(f, text);
+	f->tech.err_pct[0][1] = 2.5;
+	f->tech.flow_factor[1] = 1.0;
+	assert_int_equal(cal_wrun_start(&f->out, &f->p), CAL_OK);
+	assert_string_equal(f->out.runs[0].verdict, "PASS");
+	assert_int_equal(cal_db_result_list(&r, &n, f->db, f->out.runs[0].run_id), CAL_OK);
+	assert_int_equal(n, 1);
+	assert_near(r[0].mpe, 0.6, 1e-9); /* 3 % of 20 L */
+	free(r);
 }
 
 /* The shipped procedure: Q1, Q2, Q3 with volumes by rule; the lower zone is 5 %. */
@@ -810,6 +842,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_point_taken_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meters_read_over_their_interface, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_t12_hot_water, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_meter_calibration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fuel_dispenser, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gravimetric, setup, teardown),
