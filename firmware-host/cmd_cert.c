@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cal/clock.h"
+#include "cal/document.h"
 #include "cal/error.h"
 #include "cal/num.h"
 #include "cal/procedure.h"
@@ -216,101 +217,31 @@ static void print_flow_instrument(const struct cal_instrument *in)
 		       in->unit);
 }
 
-/* The decision rule of the procedure the run executed (its stored text). */
-static void decision_rule(char *buf, size_t size, char *limits, size_t lsize, struct cal_db *db,
-			  int64_t run_id, const char *mode)
-{
-	struct cal_procedure *p = NULL;
-	char *text = NULL;
-	double f;
-
-	snprintf(buf, size, "%s", CAL_PROC_DEFAULT_DECISION_RULE);
-	limits[0] = '\0';
-	if (cal_db_run_procedure_text(&text, db, run_id) == CAL_OK &&
-	    cal_procedure_parse(&p, text, strlen(text), "procedure of the run") == CAL_OK) {
-		char fb[32], rb[32];
-
-		snprintf(buf, size, "%s", p->decision_rule);
-		/* what the procedure file set: an edited file shows here, not only in its hash */
-		if (p->pressure) {
-			cal_num_format_sig(rb, sizeof(rb), p->pr.adequacy_ratio, 4);
-			snprintf(limits, lsize, "MPE %s; %s",
-				 p->pr.mpe_rule == CAL_PMPE_EN837 ? "= class % of span (EN 837-1 "
-								    "Table 11)"
-				 : p->pr.mpe_rule == CAL_PMPE_DIGITAL
-					 ? "= a % of |p| + b % of span + n digits"
-					 : "= accuracy % of the 16 mA span",
-				 p->pr.adequacy_ratio > 0 ? "reference U <= " : "U per point, GUM");
-			if (p->pr.adequacy_ratio > 0)
-				snprintf(limits + strlen(limits), lsize - strlen(limits),
-					 "%s x MPE at every point", rb);
-		} else if (p->water) {
-			const struct cal_water_proc *wr = &p->wr;
-			bool cal = strcmp(wr->activity, "calibration") == 0;
-
-			cal_num_format_sig(rb, sizeof(rb), wr->adequacy_ratio, 4);
-			if (cal)
-				snprintf(limits, lsize,
-					 "E and U (GUM) at each flow rate from %d runs or more, "
-					 "against the specified accuracy %s",
-					 wr->points[0].runs,
-					 strcmp(p->instrument_kind, "water-meter") == 0
-						 ? "(the MPE of the zone, OIML R 49-1)"
-						 : "(% of reading, the maker's)");
-			else if (strcmp(p->instrument_kind, "fuel-dispenser") == 0)
-				snprintf(limits, lsize,
-					 "MPE = class %% of the volume (OIML R 117-1 Table 2, line "
-					 "A), at least Emin = 2 x MMQ x class/100");
-			else
-				snprintf(limits, lsize,
-					 "MPE by zone (OIML R 49-1): Q1 <= Q < Q2 ±5 %% (class 1: "
-					 "±3 %%), Q2 <= Q <= Q4 ±2 %% (class 1: ±1 %%), water at "
-					 "%g °C",
-					 wr->water_t_c);
-			if (!cal && wr->adequacy_ratio > 0)
-				snprintf(limits + strlen(limits), lsize - strlen(limits),
-					 "; reference U <= %s x MPE at every point", rb);
-		} else if (cal_procedure_mpe_factor(&f, p, mode) == CAL_OK) {
-			cal_num_format_sig(fb, sizeof(fb), f, 6);
-			cal_num_format_sig(rb, sizeof(rb), p->adequacy_ratio, 4);
-			snprintf(limits, lsize,
-				 "MPE = %s x the initial-verification MPE of R 76-1 Table 6 (%s "
-				 "verification); standards: sum of their MPEs <= %s x MPE",
-				 fb, mode, rb);
-		}
-	}
-	cal_procedure_free(p);
-	free(text);
-	cal_error_clear();
-}
-
 static int show(struct cli *cli, struct cal_db *db, const char *number, bool json)
 {
-	char rule[256], limits[256];
+	struct cal_certdoc *d = NULL;
+	const struct cal_instrument *in;
+	const struct cal_result *r;
+	const struct cal_standard *s;
+	const struct cal_pstandard *ps;
+	const char *rule, *limits;
 	struct cal_verify v;
-	struct cal_result *r = NULL;
-	struct cal_standard *s = NULL;
-	struct cal_pstandard *ps = NULL;
-	size_t n = 0, ns = 0, nps = 0;
-	const struct cal_instrument *in = &v.instrument;
-	int err;
+	size_t n, ns, nps;
+	int err = cal_certdoc_load(&d, db, number, NULL);
 
-	err = lookup(&v, db, number);
-	if (!err && v.status == CAL_VERIFY_UNKNOWN)
-		err = cal_error_set(CAL_ERR_NOTFOUND, "no certificate or record numbered '%s'",
-				    number);
-	if (!err)
-		err = cal_db_result_list(&r, &n, db, v.cert.run_id);
-	if (!err)
-		err = cal_db_run_standards(&s, &ns, db, v.cert.run_id);
-	if (!err)
-		err = cal_db_run_pstandards(&ps, &nps, db, v.cert.run_id);
-	if (err) {
-		free(r);
-		free(s);
+	if (err)
 		return cli_fail(err, NULL);
-	}
-	decision_rule(rule, sizeof(rule), limits, sizeof(limits), db, v.cert.run_id, v.run.mode);
+	v = d->v;
+	in = &d->v.instrument;
+	r = d->results;
+	s = d->weights;
+	ps = d->refs;
+	n = d->n_results;
+	ns = d->n_weights;
+	nps = d->n_refs;
+	rule = d->decision_rule;
+	limits = d->limits;
+
 	if (json) {
 		print_json(&v, r, n, s, ns, rule, ps, nps);
 		goto out;
@@ -390,9 +321,7 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 		printf("REVOKED         %s: %s\n", v.cert.revoked_at, v.cert.revoke_reason);
 	printf("Status today    %s\n", cal_verify_status_name(v.status));
 out:
-	free(r);
-	free(s);
-	free(ps);
+	cal_certdoc_free(d);
 	return CLI_OK;
 }
 

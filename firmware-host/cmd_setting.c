@@ -20,6 +20,17 @@ static const struct {
 	  "sequence per year)" },
 	{ "lab.name", "", "the issuing laboratory, printed on each document as it is issued" },
 	{ "lab.address", "", "its address (where the verifications are performed)" },
+	{ "lab.place", "", "the place printed before the issue date: \"Quảng Ngãi, ngày ...\"" },
+	{ "lab.phone", "", "its telephone, printed on documents" },
+	{ "lab.email", "", "its e-mail, printed on documents" },
+	{ "lab.logo", "", "a PNG file printed at the top of PDF documents" },
+	{ "lab.approver", "", "the person who authorises documents (ISO/IEC 17025 7.8.2.1 o)" },
+	{ "lab.approver_title", "", "their function: \"Giám đốc / Director\"" },
+	{ "lab.accreditation", "",
+	  "the accreditation printed on documents (\"VILAS 123\"), or none" },
+	{ "verify.base_url", "",
+	  "where inspectors verify a number: the QR code opens this URL + the number "
+	  "(calbench serve answers /verify/NO)" },
 };
 
 static int find(const char *key)
