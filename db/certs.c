@@ -415,6 +415,16 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 	db_bind_str(st, 4, out->issued_at);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = db_fail(db, "run complete");
+	sqlite3_finalize(st);
+	st = NULL;
+	/* its content, hashed and signed, in the same transaction */
+	if (!rc) {
+		struct cal_instrument in;
+
+		rc = cal_db_instrument_get(&in, db, out->instrument_id);
+		if (!rc)
+			rc = db_cert_sign(db, out, in.serial);
+	}
 out:
 	sqlite3_finalize(st);
 	if (in_tx)
@@ -584,6 +594,8 @@ const char *cal_verify_status_name(enum cal_verify_status s)
 		return "unknown";
 	case CAL_VERIFY_SUPERSEDED:
 		return "superseded";
+	case CAL_VERIFY_TAMPERED:
+		return "tampered";
 	}
 	return "unknown";
 }
@@ -622,11 +634,50 @@ static int later_document(char *out, size_t size, struct cal_db *db, const struc
 	return rc;
 }
 
+/* @out->cert is the original of revision @r: make it the revision as it reads. */
+static void apply_revision(struct cal_verify *out, const struct cal_revision *r)
+{
+	out->rev = *r;
+	db_strlcpy(out->cert.number, sizeof(out->cert.number), r->number);
+	db_strlcpy(out->cert.issued_at, sizeof(out->cert.issued_at), r->issued_at);
+	db_strlcpy(out->cert.issue_date, sizeof(out->cert.issue_date), r->issued_at);
+	if (r->has_owner)
+		db_strlcpy(out->instrument.owner, sizeof(out->instrument.owner), r->owner);
+	if (r->has_location)
+		db_strlcpy(out->run.cond.location, sizeof(out->run.cond.location), r->location);
+}
+
+/* A later revision of the document (or of the revision's original) replaces it. */
+static int later_revision(struct cal_verify *out, struct cal_db *db, const char *original)
+{
+	struct cal_revision last;
+	int rc = cal_db_revision_latest(&last, db, original);
+
+	if (rc == CAL_ERR_NOTFOUND) {
+		cal_error_clear();
+		return CAL_OK;
+	}
+	if (rc)
+		return rc;
+	if (out->rev.number[0] && last.revision <= out->rev.revision)
+		return CAL_OK; /* it is the latest */
+	out->superseded_by = out->cert;
+	db_strlcpy(out->superseded_by.number, sizeof(out->superseded_by.number), last.number);
+	db_strlcpy(out->superseded_by.issued_at, sizeof(out->superseded_by.issued_at),
+		   last.issued_at);
+	db_strlcpy(out->superseded_by.issue_date, sizeof(out->superseded_by.issue_date),
+		   last.issued_at);
+	out->status = CAL_VERIFY_SUPERSEDED;
+	return CAL_OK;
+}
+
 int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
 		  const struct cal_date *today)
 {
 	char norm[sizeof(out->cert.number)];
+	struct cal_revision rev;
 	struct cal_date until;
+	bool tampered = false, is_rev = false;
 	int rc;
 
 	if (out)
@@ -638,15 +689,34 @@ int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
 		return cal_error_set(CAL_ERR_ARG, "verify: today is not a valid date");
 	out->status = CAL_VERIFY_UNKNOWN;
 	rc = cert_lookup(&out->cert, db, number, norm, sizeof(norm));
+	if (rc == CAL_ERR_NOTFOUND && norm[0] && cal_db_revision_get(&rev, db, norm) == CAL_OK) {
+		is_rev = true;
+		rc = cert_get(&out->cert, db, rev.original);
+	}
 	if (rc == CAL_ERR_NOTFOUND)
 		return cal_error_set(CAL_OK, "no certificate or record numbered '%s'", norm);
 	if (rc == CAL_OK)
 		rc = cal_db_instrument_get(&out->instrument, db, out->cert.instrument_id);
 	if (rc == CAL_OK)
 		rc = cal_db_run_get(&out->run, db, out->cert.run_id);
+	/* whatever else it is, a document that is not as issued says so first */
+	if (rc == CAL_OK)
+		rc = db_cert_check(&tampered, &out->signed_ok, out->tampered, sizeof(out->tampered),
+				   db, &out->cert, out->instrument.serial);
+	if (rc == CAL_OK && is_rev && !tampered)
+		rc = db_revision_check(&tampered, &out->signed_ok, out->tampered,
+				       sizeof(out->tampered), db, &rev);
 	if (rc) {
 		memset(out, 0, sizeof(*out));
 		return rc;
+	}
+	cal_error_clear();
+	if (is_rev)
+		apply_revision(out, &rev);
+	if (tampered) {
+		out->status = CAL_VERIFY_TAMPERED;
+		out->signed_ok = false;
+		return CAL_OK;
 	}
 	if (out->cert.revoked)
 		out->status = CAL_VERIFY_REVOKED;
@@ -657,19 +727,25 @@ int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
 		out->status = CAL_VERIFY_EXPIRED;
 	else
 		out->status = CAL_VERIFY_VALID;
-	if (out->status == CAL_VERIFY_VALID) {
+	if (out->status == CAL_VERIFY_REVOKED)
+		return CAL_OK;
+	rc = later_revision(out, db, is_rev ? rev.original : out->cert.number);
+	if (!rc && out->status == CAL_VERIFY_VALID) {
 		char later[sizeof(out->cert.number)];
+		struct cal_cert orig = out->cert;
 
-		rc = later_document(later, sizeof(later), db, &out->cert);
+		if (is_rev)
+			db_strlcpy(orig.number, sizeof(orig.number), rev.original);
+		rc = later_document(later, sizeof(later), db, &orig);
 		if (!rc && later[0]) {
 			rc = cert_get(&out->superseded_by, db, later);
 			if (!rc)
 				out->status = CAL_VERIFY_SUPERSEDED;
 		}
-		if (rc) {
-			memset(out, 0, sizeof(*out));
-			return rc;
-		}
+	}
+	if (rc) {
+		memset(out, 0, sizeof(*out));
+		return rc;
 	}
 	return CAL_OK;
 }

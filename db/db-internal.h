@@ -33,10 +33,33 @@
  * One open database. Owns the connection; statements are prepared per call
  * and finalized on every path of the function that prepared them.
  */
+#define DB_CANON_PARTS 8
+
 struct cal_db {
-	sqlite3 *h; /* never NULL while open */
-	char *path; /* as given to cal_db_open, owned */
+	sqlite3 *h;		  /* never NULL while open */
+	char *path;		  /* as given to cal_db_open, owned */
+	struct cal_signer signer; /* the centre's key, when loaded (sign.c) */
+	bool has_signer;
+	/*
+	 * The statements of a document's canonical content, prepared once per
+	 * connection (sign.c; a verification rebuilds it on every lookup);
+	 * finalized by cal_db_close.
+	 */
+	sqlite3_stmt *canon[DB_CANON_PARTS];
 };
+
+/* sign.c: finalize the cached statements (before the connection closes). */
+void db_sign_release(struct cal_db *db);
+/* sign.c: sign document @c in the issuing transaction (its run completed). */
+int db_cert_sign(struct cal_db *db, const struct cal_cert *c, const char *serial);
+/* sign.c: the SHA-256 (hex) of document @number's canonical content now. */
+int db_cert_digest(char digest[65], struct cal_db *db, const char *number);
+/* revisions.c: is revision @r as issued? */
+int db_revision_check(bool *tampered, bool *signed_out, char *why, size_t size, struct cal_db *db,
+		      const struct cal_revision *r);
+/* sign.c: is document @c as issued? (see cal_db_verify) */
+int db_cert_check(bool *tampered, bool *signed_out, char *why, size_t size, struct cal_db *db,
+		  const struct cal_cert *c, const char *serial);
 
 /* The migrations, index i takes user_version i to i + 1 (schema.c). */
 extern const char *const cal_db_migrations[];

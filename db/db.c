@@ -477,13 +477,84 @@ fail:
 	return rc;
 }
 
+/*
+ * Read-only: no migration, no WAL switch, no write of any kind
+ * (SQLITE_OPEN_READONLY, and query_only as a second lock). The file must be
+ * a calbench database at exactly this build's schema version, with all its
+ * triggers. SQLITE_OPEN_NOMUTEX: the caller never shares the connection
+ * between threads at the same time (the verification service has one per
+ * thread).
+ */
+int cal_db_open_readonly(struct cal_db **out, const char *path)
+{
+	struct cal_db *db = NULL;
+	int64_t app_id = 0, v = 0;
+	int rc;
+
+	if (!out)
+		return cal_error_set(CAL_ERR_ARG, "cal_db_open_readonly: out is NULL");
+	*out = NULL;
+	if (!path || !path[0])
+		return cal_error_set(CAL_ERR_ARG, "database path is empty");
+	if (is_memory(path))
+		return cal_error_set(CAL_ERR_ARG, "a database opened read-only must be a file");
+	if (sodium_init() < 0)
+		return cal_error_set(CAL_ERR, "libsodium could not be initialised");
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return cal_error_set(CAL_ERR_NOMEM, "out of memory opening '%s'", path);
+	db->path = strdup(path);
+	if (!db->path) {
+		rc = cal_error_set(CAL_ERR_NOMEM, "out of memory opening '%s'", path);
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		rc = cal_error_set(CAL_ERR_DB, "cannot open database '%s' read-only: %s", path,
+				   db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, CAL_DB_BUSY_TIMEOUT_MS);
+	rc = query_int(&app_id, db, "PRAGMA application_id", "not a database");
+	if (rc == CAL_OK)
+		rc = query_int(&v, db, "PRAGMA user_version", "not a database");
+	if (rc == CAL_OK && app_id != CAL_DB_APPLICATION_ID)
+		rc = cal_error_set(CAL_ERR_DB, "not a calbench database");
+	else if (rc == CAL_OK && v > CAL_DB_SCHEMA_VERSION)
+		rc = cal_error_set(CAL_ERR_DB,
+				   "schema version %lld is newer than this calbench knows (%d): "
+				   "use a newer calbench",
+				   (long long)v, CAL_DB_SCHEMA_VERSION);
+	else if (rc == CAL_OK && v < CAL_DB_SCHEMA_VERSION)
+		rc = cal_error_set(CAL_ERR_DB,
+				   "schema version %lld is older than this calbench's (%d): open "
+				   "it once read-write (any calbench command on it) to upgrade it",
+				   (long long)v, CAL_DB_SCHEMA_VERSION);
+	if (rc == CAL_OK)
+		rc = check_triggers(db);
+	if (rc == CAL_OK)
+		rc = exec(db, "PRAGMA query_only=ON", "query_only");
+	if (rc) {
+		cal_error_prefix(rc, "database '%s': ", path);
+		goto fail;
+	}
+	*out = db;
+	return CAL_OK;
+fail:
+	cal_db_close(db);
+	return rc;
+}
+
 void cal_db_close(struct cal_db *db)
 {
 	if (!db)
 		return;
 	/* All statements are finalized by their functions: close cannot be busy. */
+	db_sign_release(db);
 	sqlite3_close(db->h);
 	free(db->path);
+	cal_db_set_signer(db, NULL); /* the key does not outlive its use */
 	free(db);
 }
 

@@ -41,7 +41,8 @@
 	"id, instrument_id, procedure_id, procedure_title, method, procedure_sha256, "             \
 	"procedure_path, bench_path, device_id, mode, operator_name, status, verdict, "            \
 	"fail_reason, started_at, finished_at, pid, dut_model, dut_serial, status_reason, "        \
-	"activity, batch, dut_device_id"
+	"activity, batch, dut_device_id, location, received_date, temperature_c, humidity_pct, "   \
+	"checked_by, sticker_no"
 
 static int run_from_row(struct cal_run *o, sqlite3_stmt *st)
 {
@@ -68,6 +69,14 @@ static int run_from_row(struct cal_run *o, sqlite3_stmt *st)
 	db_col_text(o->activity, sizeof(o->activity), st, 20);
 	o->batch = sqlite3_column_int64(st, 21);
 	db_col_text(o->dut_device_id, sizeof(o->dut_device_id), st, 22);
+	db_col_text(o->cond.location, sizeof(o->cond.location), st, 23);
+	db_col_text(o->cond.received_date, sizeof(o->cond.received_date), st, 24);
+	o->cond.has_temperature = sqlite3_column_type(st, 25) != SQLITE_NULL;
+	o->cond.temperature_c = sqlite3_column_double(st, 25);
+	o->cond.has_humidity = sqlite3_column_type(st, 26) != SQLITE_NULL;
+	o->cond.humidity_pct = sqlite3_column_double(st, 26);
+	db_col_text(o->cond.checked_by, sizeof(o->cond.checked_by), st, 27);
+	db_col_text(o->cond.sticker_no, sizeof(o->cond.sticker_no), st, 28);
 	return db_status_parse(&o->status, (const char *)sqlite3_column_text(st, 11));
 }
 
@@ -172,6 +181,25 @@ int cal_db_run_begin(int64_t *run_id, struct cal_db *db, const struct cal_run *i
 		return cal_error_set(CAL_ERR_ARG, "run: batch %lld is negative",
 				     (long long)in->batch);
 
+	if (in->cond.has_temperature &&
+	    !(isfinite(in->cond.temperature_c) && in->cond.temperature_c > -40 &&
+	      in->cond.temperature_c < 80))
+		return cal_error_set(CAL_ERR_ARG, "run: ambient temperature %g °C is not plausible",
+				     in->cond.temperature_c);
+	if (in->cond.has_humidity && !(isfinite(in->cond.humidity_pct) &&
+				       in->cond.humidity_pct >= 0 && in->cond.humidity_pct <= 100))
+		return cal_error_set(CAL_ERR_ARG, "run: relative humidity %g %% is not 0..100",
+				     in->cond.humidity_pct);
+	if (db_field_set(in->cond.received_date, sizeof(in->cond.received_date))) {
+		struct cal_date d;
+		char buf[sizeof(in->cond.received_date) + 1];
+
+		db_strlcpy(buf, sizeof(buf), in->cond.received_date);
+		if (cal_date_parse(&d, buf))
+			return cal_error_set(CAL_ERR_ARG,
+					     "run: received date '%s' is not YYYY-MM-DD", buf);
+	}
+
 	/* The stored hash is always the hash of the stored text. */
 	crypto_hash_sha256(hash, (const unsigned char *)procedure_text, strlen(procedure_text));
 	sodium_bin2hex(sha, sizeof(sha), hash, sizeof(hash));
@@ -199,13 +227,14 @@ int cal_db_run_begin(int64_t *run_id, struct cal_db *db, const struct cal_run *i
 		"INSERT INTO runs(instrument_id, procedure_id, procedure_title, method, "
 		"procedure_sha256, procedure_path, procedure_text, bench_path, device_id, "
 		"mode, operator_name, status, started_at, pid, dut_model, dut_serial, activity, "
-		"batch, dut_device_id) "
+		"batch, dut_device_id, location, received_date, temperature_c, humidity_pct, "
+		"checked_by, sticker_no) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'running', ?12, ?13, "
 		"?14, ?15, ?16, "
 		/* a new batch is numbered by its first run: the id this row gets */
 		"CASE WHEN ?17 = -1 THEN max(coalesce((SELECT seq FROM sqlite_sequence "
 		"WHERE name = 'runs'), 0), coalesce((SELECT max(id) FROM runs), 0)) + 1 "
-		"ELSE ?17 END, ?18)");
+		"ELSE ?17 END, ?18, ?19, ?20, ?21, ?22, ?23, ?24)");
 	if (rc)
 		goto out;
 	db_bind_str(st, 1, instr);
@@ -229,6 +258,18 @@ int cal_db_run_begin(int64_t *run_id, struct cal_db *db, const struct cal_run *i
 	else
 		sqlite3_bind_null(st, 17);
 	DB_BIND_FIELD(st, 18, in->dut_device_id);
+	DB_BIND_FIELD(st, 19, in->cond.location);
+	DB_BIND_FIELD(st, 20, in->cond.received_date);
+	if (in->cond.has_temperature)
+		sqlite3_bind_double(st, 21, in->cond.temperature_c);
+	else
+		sqlite3_bind_null(st, 21);
+	if (in->cond.has_humidity)
+		sqlite3_bind_double(st, 22, in->cond.humidity_pct);
+	else
+		sqlite3_bind_null(st, 22);
+	DB_BIND_FIELD(st, 23, in->cond.checked_by);
+	DB_BIND_FIELD(st, 24, in->cond.sticker_no);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = db_fail(db, "run");
 		goto out;

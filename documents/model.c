@@ -12,6 +12,7 @@
 #include "cal/error.h"
 #include "cal/num.h"
 #include "cal/procedure.h"
+#include "cal/signing.h"
 
 static void setting(char *out, size_t size, struct cal_db *db, const char *key)
 {
@@ -170,26 +171,65 @@ int cal_certdoc_load(struct cal_certdoc **out, struct cal_db *db, const char *nu
 		err = cal_db_run_pstandards(&d->refs, &d->n_refs, db, d->v.cert.run_id);
 	if (!err)
 		err = cal_centre_load(&d->centre, db);
+	if (!err)
+		err = cal_db_cert_signature(&d->sig, db, d->v.cert.number);
 	if (err) {
 		cal_certdoc_free(d);
 		return err;
 	}
 	decision_rule(d->decision_rule, sizeof(d->decision_rule), d->limits, sizeof(d->limits), db,
 		      d->v.cert.run_id, d->v.run.mode);
-	if (d->centre.verify_url[0])
-		snprintf(d->url, sizeof(d->url), "%s%s", d->centre.verify_url, d->v.cert.number);
+	if (d->centre.verify_url[0]) {
+		char enc[192];
+
+		if (cal_url_encode(enc, sizeof(enc), d->v.cert.number) == CAL_OK)
+			snprintf(d->url, sizeof(d->url), "%s%s", d->centre.verify_url, enc);
+		cal_error_clear();
+	}
 	*out = d;
+	return CAL_OK;
+}
+
+int cal_certdoc_payload(char *out, size_t size, const struct cal_certdoc *d)
+{
+	const struct cal_cert_sig *sg = &d->sig;
+	char msg[512];
+	int n, rc;
+
+	out[0] = '\0';
+	if (!sg->present || !sg->key_id[0])
+		return CAL_OK; /* issued unsigned */
+	rc = cal_cert_sign_message(msg, sizeof(msg), d->v.cert.number,
+				   cal_cert_kind_name(d->v.cert.kind), d->v.cert.issue_date,
+				   d->v.cert.valid_until, d->v.instrument.serial,
+				   sg->content_sha256);
+	if (rc)
+		return rc;
+	n = snprintf(out, size, "%s|%s|%s", msg, sg->key_id, sg->signature);
+	if (n < 0 || (size_t)n >= size)
+		return cal_error_set(CAL_ERR_ARG, "%s: the payload does not fit", d->v.cert.number);
 	return CAL_OK;
 }
 
 int cal_certdoc_qr_text(char *out, size_t size, const struct cal_certdoc *d)
 {
-	int n;
+	char payload[640], enc[1024];
+	int n, rc = cal_certdoc_payload(payload, sizeof(payload), d);
 
-	if (d->url[0])
+	if (rc)
+		return rc;
+	if (d->url[0] && payload[0]) {
+		rc = cal_url_encode(enc, sizeof(enc), payload);
+		if (rc)
+			return rc;
+		n = snprintf(out, size, "%s#%s", d->url, enc);
+	} else if (d->url[0]) {
 		n = snprintf(out, size, "%s", d->url);
-	else
+	} else if (payload[0]) {
+		n = snprintf(out, size, "%s", payload);
+	} else {
 		n = snprintf(out, size, "calbench:%s", d->v.cert.number);
+	}
 	if (n < 0 || (size_t)n >= size)
 		return cal_error_set(CAL_ERR_ARG, "%s: the QR text does not fit", d->v.cert.number);
 	return CAL_OK;

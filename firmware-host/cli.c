@@ -10,6 +10,7 @@
 #include "cal/error.h"
 #include "cal/log.h"
 #include "cal/num.h"
+#include "cal/signing.h"
 #include "cli.h"
 
 void cli_err(const char *fmt, ...)
@@ -48,6 +49,30 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
+/*
+ * The centre's private key, when the database names one (sign.key_file):
+ * documents issued in this process are signed. A key that cannot be read is
+ * said once; issuing is then refused by the database (cal_db_run_complete).
+ */
+static void load_signer(struct cal_db *db)
+{
+	char path[4096];
+	struct cal_signer s;
+
+	if (cal_db_setting_get(path, sizeof(path), db, "sign.key_file") != CAL_OK) {
+		cal_error_clear();
+		return;
+	}
+	if (cal_signer_load(&s, path) != CAL_OK) {
+		fprintf(stderr, "calbench: warning: %s: documents cannot be signed\n",
+			cal_error_last());
+		cal_error_clear();
+		return;
+	}
+	cal_db_set_signer(db, &s);
+	explicit_bzero(&s, sizeof(s));
+}
+
 int cli_open_db(struct cal_db **out, struct cli *cli, bool create)
 {
 	size_t n = 0;
@@ -73,6 +98,7 @@ int cli_open_db(struct cal_db **out, struct cli *cli, bool create)
 			"calbench: %zu run(s) left running by a stopped process are now marked "
 			"interrupted (see: calbench runs; resume with calbench run --resume ID)\n",
 			n);
+	load_signer(*out);
 	return CLI_OK;
 }
 

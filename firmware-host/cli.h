@@ -50,8 +50,15 @@ int cmd_standard(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
 int cmd_cert(struct cli *cli, int argc, char **argv);
+int cmd_cert_export(struct cli *cli, int argc, char **argv);
+int cmd_cert_pdf(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
+int cmd_keys(struct cli *cli, int argc, char **argv);
+int cmd_cert_amend(struct cli *cli, int argc, char **argv);
+/* The demo's signing key beside its database, made once (cmd_keys.c). */
+int cli_demo_keys(struct cli *cli, struct cal_db *db);
 int cmd_setting(struct cli *cli, int argc, char **argv);
+int cmd_serve(struct cli *cli, int argc, char **argv);
 
 /* ---- helpers (cli.c) ------------------------------------------------------ */
 
@@ -109,22 +116,6 @@ struct term_op {
 extern const struct cal_operator_ops term_op_ops;
 /* Print the results table of a run. */
 void cli_print_results(struct cli *cli, const struct cal_result *r, size_t n);
-/* ---- describe.c: register entries in text -------------------------------- */
-struct cal_instrument;
-struct cal_pstandard;
-struct cal_wm_meter;
-/* v to 12 significant digits, plain: "0.00005", not "5e-05"; returns buf. */
-const char *cli_sig(char *buf, size_t size, double v);
-/* The rated flows of a water meter; false (*m zeroed) when its data do not give them. */
-bool cli_water_meter(struct cal_wm_meter *m, const struct cal_instrument *in);
-/* "Q1 0.025 m3/h, Q2 0.04 m3/h, Q3 2.5 m3/h, Q4 3.125 m3/h" */
-void cli_water_flows_text(char *buf, size_t size, const struct cal_instrument *in);
-/* "Qmax 2.4 m3/h, Qmin 0.24 m3/h" of a flow meter or a dispenser */
-void cli_flow_range_text(char *buf, size_t size, const struct cal_instrument *in);
-/* "pressure", "flow" or "volume", from the standard's unit. */
-const char *cli_pstandard_kind(const struct cal_pstandard *s);
-/* "U = 0.0004 bar + 0.01 % of |p|", "U = 0.2 % of the volume" */
-void cli_pstandard_u_text(char *buf, size_t size, const struct cal_pstandard *s);
 /* Print a verification answer (human or JSON). */
 void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *number);
 

@@ -9,9 +9,12 @@
 
 #include "cal/clock.h"
 #include "cal/document.h"
+#include "cal/json.h"
+#include "cal/signing.h"
 #include "cal/error.h"
 #include "cal/num.h"
 #include "cal/procedure.h"
+#include "cal/describe.h"
 #include "cli.h"
 
 static const char *kind_title(enum cal_cert_kind k)
@@ -26,137 +29,17 @@ static const char *kind_title(enum cal_cert_kind k)
 	}
 }
 
-/* The document kind as JSON and the inspector's lookup name it. */
-static const char *kind_json(enum cal_cert_kind k)
+/* The JSON of a document (documents/json.c) on stdout: @d whole, else @v as verify gives it. */
+static void print_json(const struct cal_certdoc *d, const struct cal_verify *v)
 {
-	return k == CAL_CERT_FAILURE ? "failure-record" : cal_cert_kind_name(k);
-}
+	struct cal_docout out;
 
-static void json_field(const char *key, const char *v, bool comma)
-{
-	printf("%s\"%s\": ", comma ? ", " : "", key);
-	cli_json_str(stdout, v);
-}
-
-static void json_num(const char *key, double v, int decimals)
-{
-	printf(", \"%s\": ", key);
-	cli_json_num(stdout, v, decimals);
-}
-
-static void print_json(const struct cal_verify *v, const struct cal_result *r, size_t n,
-		       const struct cal_standard *s, size_t ns, const char *rule,
-		       const struct cal_pstandard *ps, size_t nps)
-{
-	const struct cal_cert *c = &v->cert;
-	const struct cal_instrument *in = &v->instrument;
-	const struct cal_run *run = &v->run;
-
-	fputs("{", stdout);
-	json_field("number", c->number, false);
-	json_field("laboratory", c->lab_name, true);
-	json_field("laboratory_address", c->lab_address, true);
-	json_field("kind", kind_json(c->kind), true);
-	json_field("status", cal_verify_status_name(v->status), true);
-	json_field("issued_at", c->issued_at, true);
-	json_field("issue_date", c->issue_date, true);
-	json_field("valid_until", c->valid_until, true);
-	printf(", \"revoked\": %s", c->revoked ? "true" : "false");
-	json_field("revoked_at", c->revoked_at, true);
-	json_field("revoke_reason", c->revoke_reason, true);
-	json_field("superseded_by", v->superseded_by.number, true);
-	json_field("superseded_by_kind",
-		   v->superseded_by.number[0] ? kind_json(v->superseded_by.kind) : "", true);
-	fputs(", \"instrument\": {", stdout);
-	json_field("id", in->id, false);
-	json_field("type", in->type, true);
-	json_field("manufacturer", in->manufacturer, true);
-	json_field("model", in->model, true);
-	json_field("serial", in->serial, true);
-	json_field("owner", in->owner, true);
-	json_field("class", in->accuracy_class, true);
-	json_field("unit", in->unit, true);
-	json_num("max", in->max, -1);
-	json_num("min", in->min, -1);
-	json_num("e", in->e, -1);
-	json_num("d", in->d, -1);
-	json_field("kind", in->kind, true);
-	json_num("scale_lo", in->scale_lo, -1);
-	fputs("}, \"run\": {", stdout);
-	json_field("activity", run->activity[0] ? run->activity : "verification", false);
-	printf(", ");
-	printf("\"id\": %lld", (long long)run->id);
-	json_field("procedure", run->procedure_id, true);
-	json_field("procedure_title", run->procedure_title, true);
-	json_field("method", run->method, true);
-	if (rule)
-		json_field("decision_rule", rule, true);
-	json_field("procedure_sha256", run->procedure_sha256, true);
-	json_field("mode", run->mode, true);
-	json_field("operator", run->operator_name, true);
-	json_field("started_at", run->started_at, true);
-	json_field("finished_at", run->finished_at, true);
-	json_field("verdict", run->verdict, true);
-	json_field("fail_reason", run->fail_reason, true);
-	json_field("identified_model", run->dut_model, true);
-	json_field("identified_serial", run->dut_serial, true);
-	fputs("}", stdout);
-	if (r) {
-		fputs(", \"standards\": [", stdout);
-		for (size_t i = 0; i < ns; i++) {
-			fputs(i ? ", {" : "{", stdout);
-			json_field("id", s[i].id, false);
-			json_field("class", s[i].weight_class, true);
-			json_num("nominal_kg", s[i].nominal_kg, -1);
-			json_num("correction_kg", s[i].correction_kg, -1);
-			json_num("u_kg", s[i].u_kg, -1);
-			json_num("k", s[i].k, -1);
-			json_field("cert", s[i].cert_no, true);
-			json_field("due", s[i].due_date, true);
-			fputs("}", stdout);
-		}
-		fputs("], \"pressure_standards\": [", stdout);
-		for (size_t i = 0; i < nps; i++) {
-			fputs(i ? ", {" : "{", stdout);
-			json_field("id", ps[i].id, false);
-			json_field("manufacturer", ps[i].manufacturer, true);
-			json_field("model", ps[i].model, true);
-			json_field("serial", ps[i].serial, true);
-			json_field("unit", ps[i].unit, true);
-			json_num("range_lo", ps[i].range_lo, -1);
-			json_num("range_hi", ps[i].range_hi, -1);
-			json_num("u_abs", ps[i].u_abs, -1);
-			json_num("u_rel", ps[i].u_rel, -1);
-			json_num("k", ps[i].k, -1);
-			json_field("cert", ps[i].cert_no, true);
-			json_field("due", ps[i].due_date, true);
-			fputs("}", stdout);
-		}
-		fputs("], \"results\": [", stdout);
-		for (size_t i = 0; i < n; i++) {
-			printf("%s{\"seq\": %d", i ? ", " : "", r[i].seq);
-			json_field("test", r[i].test, true);
-			json_field("point", r[i].label, true);
-			json_field("unit", r[i].unit, true);
-			json_num("load", r[i].load, -1);
-			json_num("reference", r[i].ref, -1);
-			json_num("indication", r[i].indication, r[i].decimals);
-			json_num("error", r[i].error,
-				 r[i].decimals + (r[i].reading_id ? CAL_ERROR_EXTRA_DECIMALS : 0));
-			json_num("mpe", r[i].mpe, -1);
-			if (r[i].k > 0) {
-				json_num("U", r[i].u, -1);
-				json_num("k", r[i].k, -1);
-				json_num("nu_eff", isinf(r[i].nu_eff) ? NAN : r[i].nu_eff,
-					 -1); /* null: infinite */
-			}
-			json_field("weights", r[i].weights, true);
-			json_field("verdict", r[i].verdict, true);
-			fputs("}", stdout);
-		}
-		fputs("]", stdout);
-	}
-	fputs("}\n", stdout);
+	cal_docout_file(&out, stdout);
+	if (d)
+		cal_json_certdoc(&out, d);
+	else
+		cal_json_verify(&out, v);
+	cal_error_clear();
 }
 
 static int lookup(struct cal_verify *v, struct cal_db *db, const char *number)
@@ -165,6 +48,26 @@ static int lookup(struct cal_verify *v, struct cal_db *db, const char *number)
 
 	cal_date_from_unix(&today, cal_clock_system()->wall_s(NULL));
 	return cal_db_verify(v, db, number, &today);
+}
+
+/* What the document states of the run besides the measurements, when recorded. */
+static void print_conditions(const struct cal_run_conditions *c)
+{
+	printf("Location        %s\n", c->location[0] ? c->location : "the centre's laboratory");
+	if (c->received_date[0])
+		printf("Received        %s\n", c->received_date);
+	if (c->has_temperature || c->has_humidity) {
+		printf("Conditions      ");
+		if (c->has_temperature)
+			printf("%.1f °C", c->temperature_c);
+		if (c->has_humidity)
+			printf("%s%.0f %%RH", c->has_temperature ? ", " : "", c->humidity_pct);
+		putchar('\n');
+	}
+	if (c->checked_by[0])
+		printf("Checked by      %s\n", c->checked_by);
+	if (c->sticker_no[0])
+		printf("Sticker         %s\n", c->sticker_no);
 }
 
 /* A run that was interrupted and resumed says so, with when and why (ISO/IEC 17025 §7.5). */
@@ -197,15 +100,15 @@ static void print_flow_instrument(const struct cal_instrument *in)
 {
 	char flows[160], d[32], mmq[32];
 
-	cli_sig(d, sizeof(d), in->d);
+	cal_doc_sig(d, sizeof(d), in->d);
 	if (strcmp(in->kind, "water-meter") == 0) {
-		cli_water_flows_text(flows, sizeof(flows), in);
+		cal_doc_water_flows_text(flows, sizeof(flows), in);
 		printf("                water meter, class %s, %s\n                register in %s, "
 		       "d = %s %s\n",
 		       in->accuracy_class, flows, in->unit, d, in->unit);
 		return;
 	}
-	cli_flow_range_text(flows, sizeof(flows), in);
+	cal_doc_flow_range_text(flows, sizeof(flows), in);
 	if (strcmp(in->kind, "flow-meter") == 0)
 		printf("                flow meter, %s, register in %s, d = %s %s, specified "
 		       "accuracy %g %% of reading\n",
@@ -213,8 +116,8 @@ static void print_flow_instrument(const struct cal_instrument *in)
 	else
 		printf("                fuel dispenser, OIML R 117 class %s, %s, MMQ %s %s, d = %s "
 		       "%s\n",
-		       in->accuracy_class, flows, cli_sig(mmq, sizeof(mmq), in->min), in->unit, d,
-		       in->unit);
+		       in->accuracy_class, flows, cal_doc_sig(mmq, sizeof(mmq), in->min), in->unit,
+		       d, in->unit);
 }
 
 static int show(struct cli *cli, struct cal_db *db, const char *number, bool json)
@@ -243,7 +146,7 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 	limits = d->limits;
 
 	if (json) {
-		print_json(&v, r, n, s, ns, rule, ps, nps);
+		print_json(d, NULL);
 		goto out;
 	}
 	if (v.cert.lab_name[0])
@@ -253,6 +156,13 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 	if (v.cert.lab_name[0] || v.cert.lab_address[0])
 		putchar('\n');
 	printf("%s\nNo. %s\n\n", kind_title(v.cert.kind), v.cert.number);
+	if (v.rev.number[0]) {
+		printf("Revision        %d: replaces %s and every revision before it\n"
+		       "                (ISO/IEC 17025 7.8.8) because: %s\n",
+		       v.rev.revision, v.rev.original, v.rev.reason);
+		if (v.rev.note[0])
+			printf("Note            %s\n", v.rev.note);
+	}
 	printf("Instrument      %s %s, model %s, serial %s (register id %s)\n", in->manufacturer,
 	       in->type, in->model, in->serial, in->id);
 	if (cal_instrument_is_pressure(in))
@@ -281,6 +191,7 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 		printf("Mode            %s verification\n", v.run.mode);
 	printf("Performed       %s to %s by %s\n", v.run.started_at, v.run.finished_at,
 	       v.run.operator_name[0] ? v.run.operator_name : "-");
+	print_conditions(&v.run.cond);
 	print_interruptions(db, v.cert.run_id);
 	if (v.run.dut_serial[0] || v.run.dut_model[0])
 		printf("Identified as   %s, serial %s (over its interface)\n", v.run.dut_model,
@@ -302,13 +213,13 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 	for (size_t i = 0; i < nps; i++) {
 		char u[128], k[16];
 
-		cli_pstandard_u_text(u, sizeof(u), &ps[i]);
+		cal_doc_pstandard_u_text(u, sizeof(u), &ps[i]);
 		cal_num_format_sig(k, sizeof(k), ps[i].k, 4);
 		printf("%s%s (%s %s %s, serial %s, %g..%g %s, %s (k = %s), cert. %s, due %s)",
-		       i || ns ? "\n                " : "", ps[i].id, cli_pstandard_kind(&ps[i]),
-		       ps[i].manufacturer, ps[i].model, ps[i].serial[0] ? ps[i].serial : "-",
-		       ps[i].range_lo, ps[i].range_hi, ps[i].unit, u, k,
-		       ps[i].cert_no[0] ? ps[i].cert_no : "-", ps[i].due_date);
+		       i || ns ? "\n                " : "", ps[i].id,
+		       cal_doc_pstandard_kind(&ps[i]), ps[i].manufacturer, ps[i].model,
+		       ps[i].serial[0] ? ps[i].serial : "-", ps[i].range_lo, ps[i].range_hi,
+		       ps[i].unit, u, k, ps[i].cert_no[0] ? ps[i].cert_no : "-", ps[i].due_date);
 	}
 	printf("%s\n\n", ns || nps ? "" : "none");
 	cli_print_results(cli, r, n);
@@ -319,7 +230,19 @@ static int show(struct cli *cli, struct cal_db *db, const char *number, bool jso
 		printf("Valid until     %s\n", v.cert.valid_until);
 	if (v.cert.revoked)
 		printf("REVOKED         %s: %s\n", v.cert.revoked_at, v.cert.revoke_reason);
-	printf("Status today    %s\n", cal_verify_status_name(v.status));
+	printf("Status today    %s%s%s\n", cal_verify_status_name(v.status),
+	       v.tampered[0] ? ": " : "", v.tampered);
+	if (d->sig.present)
+		printf("Content         SHA-256 %s\n", d->sig.content_sha256);
+	printf("Signature       %s%s\n", d->sig.key_id[0] ? "Ed25519, key " : "none",
+	       d->sig.key_id);
+	{
+		char qr[1024];
+
+		if (cal_certdoc_qr_text(qr, sizeof(qr), d) == CAL_OK)
+			printf("QR code         %s\n", qr);
+		cal_error_clear();
+	}
 out:
 	cal_certdoc_free(d);
 	return CLI_OK;
@@ -350,6 +273,12 @@ int cmd_cert(struct cli *cli, int argc, char **argv)
 	struct cal_db *db = NULL;
 	int npos, rc;
 
+	if (argc > 1 && strcmp(argv[1], "export") == 0)
+		return cmd_cert_export(cli, argc, argv); /* cmd_cert_export.c */
+	if (argc > 1 && strcmp(argv[1], "amend") == 0)
+		return cmd_cert_amend(cli, argc, argv); /* cmd_cert_amend.c */
+	if (argc > 1 && strcmp(argv[1], "pdf") == 0)
+		return cmd_cert_pdf(cli, argc, argv); /* cmd_cert_pdf.c */
 	rc = cli_parse(argc, argv, 1, opts, pos, 2, &npos, "cert");
 	if (rc)
 		return rc;
@@ -383,7 +312,7 @@ void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *n
 			fputs(", \"status\": \"unknown\"}\n", stdout);
 			return;
 		}
-		print_json(v, NULL, 0, NULL, 0, NULL, NULL, 0);
+		print_json(NULL, v);
 		return;
 	}
 	if (v->status == CAL_VERIFY_UNKNOWN) {
@@ -416,11 +345,75 @@ void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *n
 		       v->superseded_by.issue_date);
 	if (v->cert.lab_name[0])
 		printf("  issued by   %s\n", v->cert.lab_name);
+	if (v->rev.number[0])
+		printf("  amends      %s (revision %d: %s)\n", v->rev.original, v->rev.revision,
+		       v->rev.reason);
+	if (v->status == CAL_VERIFY_TAMPERED)
+		printf("  TAMPERED    %s: do not trust this record; the centre's signed copy or "
+		       "its QR code decides\n",
+		       v->tampered);
+	else
+		printf("  signature   %s\n", v->signed_ok
+						     ? "valid (the centre's key)"
+						     : "none (issued before the centre signed)");
+}
+
+/*
+ * calbench verify --offline PAYLOAD --pubkey FILE: a scanned QR code checked
+ * with the centre's public key alone, no database.
+ */
+static int verify_offline(struct cli *cli, const char *payload, const char *pubkey)
+{
+	struct cal_qr_payload p;
+	unsigned char pk[32];
+	int err = cal_qr_payload_parse(&p, payload);
+
+	if (!err)
+		err = cal_pubkey_load(pk, pubkey);
+	if (err)
+		return cli_fail(err, NULL);
+	err = cal_qr_payload_check(&p, pk);
+	if (cli->json) {
+		fputs("{\"number\": ", stdout);
+		cli_json_str(stdout, p.number);
+		printf(", \"genuine\": %s, \"kind\": ", err ? "false" : "true");
+		cli_json_str(stdout, p.kind);
+		fputs(", \"issue_date\": ", stdout);
+		cli_json_str(stdout, p.issue_date);
+		fputs(", \"valid_until\": ", stdout);
+		cli_json_str(stdout, p.valid_until);
+		fputs(", \"serial\": ", stdout);
+		cli_json_str(stdout, p.serial);
+		fputs(", \"content_sha256\": ", stdout);
+		cli_json_str(stdout, p.digest);
+		fputs(", \"key_id\": ", stdout);
+		cli_json_str(stdout, p.key_id);
+		fputs("}\n", stdout);
+	} else {
+		printf("%s: %s\n", p.number,
+		       err ? "NOT GENUINE" : "genuine (signed by the centre's key)");
+		printf("  document    %s\n  serial      %s\n  issued      %s\n", p.kind, p.serial,
+		       p.issue_date);
+		if (p.valid_until[0])
+			printf("  valid until %s (status today: ask the centre: revocations are "
+			       "not "
+			       "in the code)\n",
+			       p.valid_until);
+		printf("  content     SHA-256 %s\n  key         %s\n", p.digest, p.key_id);
+	}
+	if (err) {
+		cli_err("%s", cal_error_last());
+		return CLI_VERIFY_BASE + (int)CAL_VERIFY_TAMPERED;
+	}
+	return CLI_OK;
 }
 
 int cmd_verify(struct cli *cli, int argc, char **argv)
 {
+	const char *offline = NULL, *pubkey = NULL;
 	const struct cli_opt opts[] = { { "json", false, NULL, &cli->json },
+					{ "offline", true, &offline, NULL },
+					{ "pubkey", true, &pubkey, NULL },
 					{ NULL, false, NULL, NULL } };
 	const char *pos[1];
 	struct cal_db *db = NULL;
@@ -430,6 +423,13 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	rc = cli_parse(argc, argv, 1, opts, pos, 1, &npos, "verify");
 	if (rc)
 		return rc;
+	if (offline || pubkey) {
+		if (!offline || !pubkey || npos)
+			return cli_usage("verify",
+					 "verify --offline PAYLOAD --pubkey FILE: both, and "
+					 "no number");
+		return verify_offline(cli, offline, pubkey);
+	}
 	if (npos != 1)
 		return cli_usage("verify", "verify: which certificate number?");
 	rc = cli_open_db(&db, cli, false);

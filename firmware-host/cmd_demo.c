@@ -113,6 +113,11 @@ static int register_demo(struct cal_db *db, const struct cal_date *today)
 					 "Demo Standards and Quality Centre (calbench demo)");
 	if (!err)
 		err = cal_db_setting_set(db, "lab.address", "Demo street 1, Quang Ngai, Viet Nam");
+	if (!err)
+		err = cal_db_setting_set(db, "lab.place", "Quảng Ngãi");
+	/* what the QR codes open: calbench serve on this machine */
+	if (!err)
+		err = cal_db_setting_set(db, "verify.base_url", "http://127.0.0.1:8080/verify/");
 	return err;
 }
 
@@ -261,7 +266,9 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 	       "procedure %s\n  SHA-256 %s\n",
 	       proc_path, proc->sha256);
 	cal_date_from_unix(&today, cal_clock_system()->wall_s(NULL));
-	err = register_demo(db, &today);
+	err = cli_demo_keys(cli, db);
+	if (!err)
+		err = register_demo(db, &today);
 	if (!err) {
 		printf("registered instruments DEMO-BAL-1, DEMO-BAL-2 and a demo M1 weight set "
 		       "(W20K ... W100)\n");

@@ -19,6 +19,7 @@
 #include "cal/num.h"
 #include "cal/units.h"
 #include "cal/water.h"
+#include "cal/describe.h"
 #include "cli.h"
 #include "yamlx.h"
 
@@ -651,7 +652,7 @@ static int water_from_fields(struct cal_instrument *in, struct fields *fs)
 		return field_err(fs, field(fs, "max"),
 				 "the largest indication of the register must be above d = %s %s "
 				 "(or leave max out)",
-				 cli_sig(why, sizeof(why), in->d), in->unit);
+				 cal_doc_sig(why, sizeof(why), in->d), in->unit);
 	in->e = in->d;
 	return CAL_OK;
 }
@@ -887,18 +888,18 @@ static void water_print(const struct cal_instrument *in)
 	bool old = cal_wm_class_parse(&cls, in->accuracy_class) == CAL_OK && cls >= CAL_WM_CLASS_A;
 
 	cal_error_clear();
-	cli_sig(q, sizeof(q), in->flow_q3);
+	cal_doc_sig(q, sizeof(q), in->flow_q3);
 	if (old)
 		snprintf(rating, sizeof(rating), "(ISO 4064-1:1993), Qn %s m3/h", q);
 	else
 		snprintf(rating, sizeof(rating), "(OIML R 49), Q3 %s m3/h, R %g", q, in->ratio_r);
-	cli_sig(d, sizeof(d), in->d);
+	cal_doc_sig(d, sizeof(d), in->d);
 	if (strcmp(in->unit, "m3") == 0)
-		snprintf(dl, sizeof(dl), " (%s L)", cli_sig(tmp, sizeof(tmp), in->d * 1000));
+		snprintf(dl, sizeof(dl), " (%s L)", cal_doc_sig(tmp, sizeof(tmp), in->d * 1000));
 	if (in->max > 0)
 		snprintf(max, sizeof(max), ", register up to %s %s",
-			 cli_sig(tmp, sizeof(tmp), in->max), in->unit);
-	cli_water_flows_text(flows, sizeof(flows), in);
+			 cal_doc_sig(tmp, sizeof(tmp), in->max), in->unit);
+	cal_doc_water_flows_text(flows, sizeof(flows), in);
 	printf("  kind water-meter, class %s %s, register in %s, d %s %s%s%s, interval %d "
 	       "months\n  %s\n",
 	       in->accuracy_class[0] ? in->accuracy_class : "-", rating, in->unit, d, in->unit, dl,
@@ -910,12 +911,12 @@ static void water_list_line(const struct cal_instrument *in)
 {
 	char flows[160], r[32] = "", d[32];
 
-	cli_water_flows_text(flows, sizeof(flows), in);
+	cal_doc_water_flows_text(flows, sizeof(flows), in);
 	if (in->ratio_r > 0)
 		snprintf(r, sizeof(r), "R %g, ", in->ratio_r);
 	printf("%-12s %-24s %-16s %-12s %-4s water-meter %s%s, d %s %s\n", in->id, in->type,
-	       in->model, in->serial, in->accuracy_class, r, flows, cli_sig(d, sizeof(d), in->d),
-	       in->unit);
+	       in->model, in->serial, in->accuracy_class, r, flows,
+	       cal_doc_sig(d, sizeof(d), in->d), in->unit);
 }
 
 static bool is_flow_kind(const struct cal_instrument *in)
@@ -928,8 +929,8 @@ static void flow_print(const struct cal_instrument *in)
 {
 	char range[96], d[32], mmq[32];
 
-	cli_flow_range_text(range, sizeof(range), in);
-	cli_sig(d, sizeof(d), in->d);
+	cal_doc_flow_range_text(range, sizeof(range), in);
+	cal_doc_sig(d, sizeof(d), in->d);
 	if (strcmp(in->kind, "flow-meter") == 0)
 		printf("  kind flow-meter, %s, register in %s, d %s %s, accuracy %g %% of reading, "
 		       "interval %d months\n",
@@ -937,8 +938,8 @@ static void flow_print(const struct cal_instrument *in)
 	else
 		printf("  kind fuel-dispenser, OIML R 117 class %s, %s, MMQ %s %s, d %s %s, "
 		       "interval %d months\n",
-		       in->accuracy_class, range, cli_sig(mmq, sizeof(mmq), in->min), in->unit, d,
-		       in->unit, in->interval_months);
+		       in->accuracy_class, range, cal_doc_sig(mmq, sizeof(mmq), in->min), in->unit,
+		       d, in->unit, in->interval_months);
 }
 
 static void instrument_json(const struct cal_instrument *in)
@@ -966,7 +967,7 @@ static void instrument_json(const struct cal_instrument *in)
 	if (is_water_meter(in)) {
 		/* computed; null when the register data do not give them (Qmax of A-D) */
 		struct cal_wm_meter m;
-		bool ok = cli_water_meter(&m, in);
+		bool ok = cal_doc_water_meter(&m, in);
 
 		json_kv_num("q1_m3h", ok ? m.q1 : NAN, true);
 		json_kv_num("q2_m3h", ok ? m.q2 : NAN, true);
@@ -1131,7 +1132,7 @@ int cmd_instrument(struct cli *cli, int argc, char **argv)
 				} else if (is_flow_kind(&in[i])) {
 					char range[96];
 
-					cli_flow_range_text(range, sizeof(range), &in[i]);
+					cal_doc_flow_range_text(range, sizeof(range), &in[i]);
 					printf("%-12s %-24s %-16s %-12s %-4s %s %s, d %g %s\n",
 					       in[i].id, in[i].type, in[i].model, in[i].serial,
 					       in[i].accuracy_class, in[i].kind, range, in[i].d,
@@ -1405,7 +1406,7 @@ static void pstandard_print(const struct cal_pstandard *s, bool json, bool detai
 
 	if (json) {
 		json_kv_str("id", s->id, false);
-		json_kv_str("kind", cli_pstandard_kind(s), true);
+		json_kv_str("kind", cal_doc_pstandard_kind(s), true);
 		json_kv_str("manufacturer", s->manufacturer, true);
 		json_kv_str("model", s->model, true);
 		json_kv_str("serial", s->serial, true);
@@ -1420,16 +1421,17 @@ static void pstandard_print(const struct cal_pstandard *s, bool json, bool detai
 		json_kv_str("description", s->description, true);
 		return;
 	}
-	cli_pstandard_u_text(u, sizeof(u), s);
+	cal_doc_pstandard_u_text(u, sizeof(u), s);
 	if (!detail) {
-		printf("%-8s %-8s %g..%g %s  %s (k = %g)  due %s\n", s->id, cli_pstandard_kind(s),
-		       s->range_lo, s->range_hi, s->unit, u, s->k, s->due_date);
+		printf("%-8s %-8s %g..%g %s  %s (k = %g)  due %s\n", s->id,
+		       cal_doc_pstandard_kind(s), s->range_lo, s->range_hi, s->unit, u, s->k,
+		       s->due_date);
 		return;
 	}
-	printf("%s  %s, %s %s, serial %s\n  range %g..%g %s\n", s->id, cli_pstandard_kind(s),
+	printf("%s  %s, %s %s, serial %s\n  range %g..%g %s\n", s->id, cal_doc_pstandard_kind(s),
 	       s->manufacturer[0] ? s->manufacturer : "-", s->model[0] ? s->model : "-",
 	       s->serial[0] ? s->serial : "-", s->range_lo, s->range_hi, s->unit);
-	if (strcmp(cli_pstandard_kind(s), "pressure") == 0) {
+	if (strcmp(cal_doc_pstandard_kind(s), "pressure") == 0) {
 		cal_num_format_sig(hi, sizeof(hi), cal_pstandard_U(s, s->range_hi), 12);
 		printf("  %s (k = %g); at %g %s: U = %s %s\n", u, s->k, s->range_hi, s->unit, hi,
 		       s->unit);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cal/error.h"
+#include "cal/num.h"
 #include "cal/procedure.h"
 #include "cli.h"
 #include "run_pressure.h"
@@ -182,11 +183,52 @@ static int abort_run(struct cli *cli, long long run_id, const char *reason)
 	return rc;
 }
 
+/*
+ * What the document will state of the run: --location, --received
+ * YYYY-MM-DD, --temperature °C, --humidity %, --checked-by, --sticker.
+ */
+static int run_conditions(struct cal_run_conditions *c, const char *location, const char *received,
+			  const char *temp, const char *rh, const char *checked_by,
+			  const char *sticker)
+{
+	struct cal_date d;
+
+	memset(c, 0, sizeof(*c));
+	if (received && cal_date_parse(&d, received))
+		return cli_usage("run", "run: --received '%s' is not a date YYYY-MM-DD", received);
+	if (temp) {
+		if (cal_num_parse_str(&c->temperature_c, NULL, temp) ||
+		    !(c->temperature_c > -40 && c->temperature_c < 80))
+			return cli_usage("run",
+					 "run: --temperature '%s' is not an ambient temperature in "
+					 "°C (e.g. 23.5)",
+					 temp);
+		c->has_temperature = true;
+	}
+	if (rh) {
+		if (cal_num_parse_str(&c->humidity_pct, NULL, rh) ||
+		    !(c->humidity_pct >= 0 && c->humidity_pct <= 100))
+			return cli_usage("run",
+					 "run: --humidity '%s' is not a relative humidity in %% "
+					 "(0..100)",
+					 rh);
+		c->has_humidity = true;
+	}
+	snprintf(c->location, sizeof(c->location), "%s", location ? location : "");
+	snprintf(c->received_date, sizeof(c->received_date), "%s", received ? received : "");
+	snprintf(c->checked_by, sizeof(c->checked_by), "%s", checked_by ? checked_by : "");
+	snprintf(c->sticker_no, sizeof(c->sticker_no), "%s", sticker ? sticker : "");
+	return CLI_OK;
+}
+
 int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	const char *bench_path = NULL, *proc_path = NULL, *instr_id = NULL, *mode = NULL;
 	const char *operator_name = NULL, *answers_path = NULL, *device_id = NULL, *resume = NULL;
 	const char *abort_id = NULL, *reason = NULL, *standard = NULL;
+	const char *location = NULL, *received = NULL, *temp = NULL, *rh = NULL;
+	const char *checked_by = NULL, *sticker = NULL;
+	struct cal_run_conditions cond;
 	const char *instruments[CAL_PRUN_MAX_GAUGES];
 	size_t n_instruments = 0;
 	bool manual = false, accept_serial = false;
@@ -203,6 +245,12 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		{ "reason", true, &reason, NULL },
 		{ "manual", false, NULL, &manual },
 		{ "accept-serial-mismatch", false, NULL, &accept_serial },
+		{ "location", true, &location, NULL },
+		{ "received", true, &received, NULL },
+		{ "temperature", true, &temp, NULL },
+		{ "humidity", true, &rh, NULL },
+		{ "checked-by", true, &checked_by, NULL },
+		{ "sticker", true, &sticker, NULL },
 		{ NULL, false, NULL, NULL },
 	};
 	const char *pos[1];
@@ -228,6 +276,9 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (n_instruments)
 		instr_id = instruments[0];
+	rc = run_conditions(&cond, location, received, temp, rh, checked_by, sticker);
+	if (rc)
+		return rc;
 	if (abort_id) {
 		char *end;
 		long long id = strtoll(abort_id, &end, 10);
@@ -304,6 +355,16 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	rc = cli_open_db(&db, cli, true);
 	if (rc)
 		goto out;
+	/* a run must be able to issue its document: refused now, not after the measurements */
+	if (!abort_id && cal_db_signing_required(db) && !cal_db_has_signer(db)) {
+		rc = cli_fail(cal_error_set(CAL_ERR_REFUSED,
+					    "the centre signs its documents and its private key "
+					    "could not be loaded (calbench keys show; setting "
+					    "sign.key_file): no run can issue a document"),
+			      "run refused");
+		rc = CLI_REFUSED;
+		goto out;
+	}
 	memset(&run, 0, sizeof(run));
 	if (resume && cal_db_run_get(&run, db, resume_id) != CAL_OK)
 		memset(&run, 0, sizeof(run)); /* said again below, with the message */
@@ -335,6 +396,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		pa.op_ctx = &t;
 		pa.live_shown = &t.live_shown;
 		pa.accept_serial_mismatch = accept_serial;
+		pa.cond = cond;
 		rc = cli_run_pressure(cli, db, &pa);
 		goto out;
 	}
@@ -407,6 +469,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	p.op_ctx = &t;
 	p.stop_flag = cli->stop_flag;
 	p.accept_serial_mismatch = accept_serial;
+	p.cond = cond;
 	if (resume)
 		err = cal_run_resume(&o, &p, resume_id);
 	else

@@ -28,6 +28,9 @@ static const struct {
 	{ "lab.approver_title", "", "their function: \"Giám đốc / Director\"" },
 	{ "lab.accreditation", "",
 	  "the accreditation printed on documents (\"VILAS 123\"), or none" },
+	{ "sign.key_file", "",
+	  "the centre's private signing key (calbench keys init sets it; never in the "
+	  "database)" },
 	{ "verify.base_url", "",
 	  "where inspectors verify a number: the QR code opens this URL + the number "
 	  "(calbench serve answers /verify/NO)" },

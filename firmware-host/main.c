@@ -63,7 +63,15 @@ static const char usage_text[] =
 	"  runs [--instrument ID]        list runs\n"
 	"  cert show NO [--json]         print a certificate or failure record\n"
 	"  cert revoke NO --reason TEXT  withdraw a document (verify then answers revoked)\n"
+	"  cert pdf NO [-o FILE]         the document as PDF (A4, Vietnamese and English)\n"
+	"  cert amend NO --reason TEXT --owner|--location|--note ...  a revision NO-Rn\n"
+	"  cert export NO --format dcc|json [-o FILE] [--pdf FILE]\n"
+	"                                machine-readable: PTB DCC 3.1.2 XML or JSON\n"
 	"  verify NO [--json]            what an inspector gets for a certificate number\n"
+	"  verify --offline PAYLOAD --pubkey FILE   check a scanned QR code, no database\n"
+	"  keys init|show                the centre's signing key (documents are signed)\n"
+	"  serve [--listen ADDR:PORT]    the read-only verification service (HTTP) for\n"
+	"                                inspectors and QR codes\n"
 	"  setting list|get|set          centre settings (certificate number pattern)\n"
 	"\n"
 	"Database: --db PATH, else $CALBENCH_DB, else ./calbench.db\n"
@@ -72,7 +80,7 @@ static const char usage_text[] =
 	"  5 read/setpoint not stable\n"
 	"  within the timeout, 64 usage;\n"
 	"  verify: 11 expired, 12 revoked, 13 failure record, 14 unknown number,\n"
-	"  15 superseded by a later document of the instrument.\n"
+	"  15 superseded by a later document of the instrument, 16 tampered.\n"
 	"Help on one command: calbench help COMMAND\n";
 
 struct command {
@@ -190,17 +198,52 @@ static const struct command commands[] = {
 	  "  the master meter or the balance (a proving can is typed: no bench needed);\n"
 	  "  the reference's register entry is 'standard:' or --standard ID (kind flow\n"
 	  "  or volume). An interrupted series is closed with --abort (not resumed yet).\n"
+	  "  What the document states of the run: [--location TEXT] (default: the\n"
+	  "  centre's laboratory) [--received YYYY-MM-DD] [--temperature °C]\n"
+	  "  [--humidity %RH] [--checked-by NAME] [--sticker NO] (the sticker put on).\n"
 	  "  Answers file: one answer per line, 'ok' (or empty) confirms an instruction,\n"
 	  "  a number is a typed indication, 'quit' stops; '#' starts a comment.\n"
 	  "  Exit: 0 PASS, 2 FAIL, 3 interrupted, 4 refused, 1 error.\n" },
 	{ "runs", cmd_runs, "calbench runs [--instrument ID] [--json]\n" },
 	{ "cert", cmd_cert,
 	  "calbench cert show NO [--json]\n"
-	  "calbench cert revoke NO --reason TEXT   withdraw a document (kept, marked revoked)\n" },
+	  "calbench cert revoke NO --reason TEXT   withdraw a document (kept, marked revoked)\n"
+	  "calbench cert pdf NO [-o FILE|-] [--font FILE] [--font-bold FILE] [--json]\n"
+	  "  The document as PDF: A4, Vietnamese then English, the number and page k of n\n"
+	  "  on every page, a QR code of its verification text. Default file NO.pdf;\n"
+	  "  '-o -' writes to stdout. Font: DejaVu Sans (fonts-dejavu-core) unless\n"
+	  "  --font names a TrueType file; the centre's logo: setting lab.logo (PNG).\n"
+	  "calbench cert amend NO --reason TEXT [--owner TEXT] [--location TEXT] [--note TEXT]\n"
+	  "  A revision NO-R1, NO-R2 ... replaces the document whole (ISO/IEC 17025\n"
+	  "  7.8.8); the original stays and verifies as superseded by it.\n"
+	  "calbench cert export NO --format dcc|json [-o FILE|-] [--pdf FILE]\n"
+	  "  The document machine-readable, from the same record as the PDF: dcc is a\n"
+	  "  PTB Digital Calibration Certificate (DCC 3.1.2 XML; the schema is in\n"
+	  "  docs/dcc/) with the PDF given by --pdf embedded (dcc:document); json is\n"
+	  "  what cert show --json prints. Default: stdout.\n" },
 	{ "verify", cmd_verify,
 	  "calbench verify NO [--json]\n"
+	  "calbench verify --offline PAYLOAD --pubkey centre.pub [--json]\n"
+	  "  A scanned QR code (its text, or the payload after '#') checked with the\n"
+	  "  centre's public key alone: no database.\n"
 	  "  Exit 0 valid, 11 expired, 12 revoked, 13 failure record, 14 unknown,\n"
-	  "  15 superseded (a later certificate or failure record of the instrument).\n" },
+	  "  15 superseded (a later certificate or failure record of the instrument),\n"
+	  "  16 tampered (what is stored is not what was issued; offline: not genuine).\n" },
+	{ "keys", cmd_keys,
+	  "calbench keys init [--dir DIR]   the centre's Ed25519 key pair: DIR/centre.key\n"
+	  "    (mode 0600, never in the database; default DIR: 'keys' beside the\n"
+	  "    database) and DIR/centre.pub; documents issued from then on are signed\n"
+	  "calbench keys show\n" },
+	{ "serve", cmd_serve,
+	  "calbench serve [--listen 127.0.0.1:8080] [--db PATH] [--rate N/s] [--burst N]\n"
+	  "    [--threads N]\n"
+	  "  The verification service, read-only, until Ctrl-C or SIGTERM: GET /verify/NO\n"
+	  "  (a page for a phone, what a scanned QR code opens), GET /api/v1/certificates/NO\n"
+	  "  (JSON), GET /healthz. Prints the URL first (--listen HOST:0 picks a free\n"
+	  "  port; [::]:PORT for IPv6). --rate: requests per client address (N, N/s or\n"
+	  "  N/min; default 10/s, 0 = no limit), --burst: at once (default 2 x rate);\n"
+	  "  beyond: 429 with Retry-After. --threads: default one per CPU.\n"
+	  "  See docs/serve.md (what it shows, a systemd unit).\n" },
 	{ "setting", cmd_setting,
 	  "calbench setting list\ncalbench setting get KEY\ncalbench setting set KEY VALUE\n"
 	  "  e.g. calbench setting set cert.number_pattern 'QNG-{YYYY}-{SEQ:5}'\n" },

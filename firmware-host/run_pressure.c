@@ -64,11 +64,17 @@ static int open_reference(struct pr_ctx *c, const char *bench_path, const char *
 	} else if (c->bench->n == 1) {
 		in = &c->bench->instr[0];
 	} else {
-		return cal_error_set(
-			CAL_ERR_REFUSED,
-			"%s: the bench has %zu instruments; say which is the reference "
-			"controller with --device ID",
-			bench_path, c->bench->n);
+		/* the one entry that names its standard is the reference */
+		for (size_t i = 0; i < c->bench->n; i++)
+			if (c->bench->instr[i].standard[0])
+				in = in ? NULL : &c->bench->instr[i];
+		if (!in)
+			return cal_error_set(CAL_ERR_REFUSED,
+					     "%s: the bench has %zu instruments; say which is the "
+					     "reference (%s) with --device ID",
+					     bench_path, c->bench->n,
+					     c->water ? "the master meter or the balance"
+						      : "the controller");
 	}
 	if (standard && standard[0])
 		c->standard_id = standard;
@@ -102,7 +108,10 @@ static void release(struct pr_ctx *c)
 /* A run that could not start: 4 when a precondition is not met, else 1. */
 static int refused(int err)
 {
-	cli_fail(err, "run refused");
+	bool precondition = err == CAL_ERR_REFUSED || err == CAL_ERR_CONFIG ||
+			    err == CAL_ERR_STATE || err == CAL_ERR_NOTFOUND;
+
+	cli_fail(err, precondition ? "run refused" : "run not started");
 	switch (err) {
 	case CAL_ERR_REFUSED:
 	case CAL_ERR_CONFIG:
@@ -330,7 +339,7 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 		printf("Reference %s (standard %s) on %s\n", c->ref->id,
 		       a->resume_id	? "of the run"
 		       : c->standard_id ? c->standard_id
-					: "not registered",
+					: "none named",
 		       cal_transport_describe(c->ref->tr));
 	else
 		printf("Reference: a proving can (standard %s), read by the technician\n",
@@ -347,6 +356,7 @@ int cli_run_pressure(struct cli *cli, struct cal_db *db, const struct cli_pressu
 	c->p.op_ctx = a->op_ctx;
 	c->p.stop_flag = cli->stop_flag;
 	c->p.accept_serial_mismatch = a->accept_serial_mismatch;
+	c->p.cond = a->cond;
 	if (a->resume_id)
 		err = cal_prun_resume(o, &c->p, a->resume_id);
 	else if (c->water)

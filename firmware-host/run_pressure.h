@@ -22,6 +22,7 @@ struct cli_pressure_args {
 	void *op_ctx;
 	const bool *live_shown; /* the terminal operator left a live line */
 	bool accept_serial_mismatch;
+	struct cal_run_conditions cond;
 };
 
 /* Run (or resume) and report; returns the exit code. */

@@ -29,6 +29,7 @@ void cal_batch_run_fill(struct cal_run *run, const struct cal_prun_params *p,
 	snprintf(run->operator_name, sizeof(run->operator_name), "%s",
 		 p->operator_name ? p->operator_name : "");
 	snprintf(run->activity, sizeof(run->activity), "%s", activity);
+	run->cond = p->cond;
 	run->pid = (int)getpid();
 }
 

@@ -623,6 +623,7 @@ int cal_run_start(struct cal_run_outcome *out, const struct cal_run_params *p)
 		 p->operator_name ? p->operator_name : "");
 	snprintf(run.dut_model, sizeof(run.dut_model), "%s", info.model);
 	snprintf(run.dut_serial, sizeof(run.dut_serial), "%s", info.serial);
+	run.cond = p->cond;
 	run.pid = (int)getpid();
 	err = cal_db_run_begin(&e.run_id, p->db, &run, p->proc->text ? p->proc->text : "");
 	if (err)

@@ -29,7 +29,8 @@
  *
  * Units: volumes in litres in the results (error = Vi - Va, U and the MPE in
  * L; the relative error in the label); flow rates in m3/h; a meter's
- * register is kept in its own unit (m3 or L); masses in kg; temperatures in
+ * register is kept in its own unit (m3 or L); a balance's mass as it shows it
+ * (value_si in kg), its difference in kg; temperatures in
  * °C (value_si in K).
  */
 #include <math.h>
@@ -218,6 +219,7 @@ static int point_flow(double *q, double *lo, double *hi, const struct wrun *e,
 	double tol = e->wr->flow_tol_pct / 100;
 	bool in;
 
+	*q = *lo = *hi = 0;
 	if (wp->point <= CAL_WP_Q3) {
 		const double nominal[3] = { e->wm.q1, e->wm.q2, e->wm.q3 };
 
@@ -679,7 +681,7 @@ static int wait_at_rest(struct wrun *e, struct cal_step_info *si, const char *wh
 					     si->point->label, when, q);
 		snprintf(text, sizeof(text),
 			 "the master meter still shows %.4g m3/h %s: stop the flow (standing "
-			 "start and stop), then confirm",
+			 "start and stop)",
 			 q, when);
 		err = e->p->op->instruct(e->p->op_ctx, si, text);
 		if (err)
@@ -767,12 +769,10 @@ static int run_point(struct wrun *e, size_t j)
 			snprintf(setting, sizeof(setting), "next %s m3/h (window %s to %s m3/h)", q,
 				 lo, hi);
 		if (why[0])
-			snprintf(text, sizeof(text),
-				 "taken again (attempt %d of %d): %s; %s: %s, then confirm",
+			snprintf(text, sizeof(text), "taken again (attempt %d of %d): %s; %s: %s",
 				 attempt, e->wr->attempts, why, setting, start_text(e));
 		else
-			snprintf(text, sizeof(text), "%s: %s, then confirm", setting,
-				 start_text(e));
+			snprintf(text, sizeof(text), "%s: %s", setting, start_text(e));
 		err = e->p->op->instruct(e->p->op_ctx, &si, text);
 		if (!err)
 			err = wait_at_rest(e, &si, "before the draw");
@@ -785,8 +785,12 @@ static int run_point(struct wrun *e, size_t j)
 				snprintf(text, sizeof(text), "open the flow: %s", setting);
 			else
 				snprintf(text, sizeof(text),
-					 "open the flow to %s m3/h (window %s to %s m3/h), confirm "
-					 "when it is steady",
+					 e->wr->ref == CAL_WREF_MASTER
+						 ? "open the flow to %s m3/h (window %s to %s "
+						   "m3/h), confirm when it is steady"
+						 : "open the flow to %s m3/h (window %s to %s "
+						   "m3/h), confirm as you open it: the draw is "
+						   "timed from here",
 					 target, lo, hi);
 			err = e->p->op->instruct(e->p->op_ctx, &si, text);
 			t_open = e->clock->mono_ms(e->clock->ctx);
@@ -907,6 +911,9 @@ static int judge_verification(struct wrun *e, struct wmeter *m, char *reason, si
 		snprintf(r.label, sizeof(r.label), "%.*s %.4g m3/h E %+.2f %%",
 			 (int)strcspn(w->pt.label, " "), w->pt.label,
 			 isfinite(w->q_mean) ? w->q_mean : w->q_m3h, err_pct);
+		if (isfinite(w->t_c)) /* gravimetric: the water weighed */
+			snprintf(r.label + strlen(r.label), sizeof(r.label) - strlen(r.label),
+				 " %.1f °C", w->t_c);
 		r.ref = w->va_l;
 		r.indication = vi;
 		r.error = vi - w->va_l;
@@ -1044,6 +1051,45 @@ static int create_runs(struct wrun *e)
 	return err;
 }
 
+/*
+ * Before anything is recorded: the master meter's totalizer and every
+ * register read over its interface answer, in a unit of volume (a map
+ * without units is refused here, not at the first draw).
+ */
+static int check_registers_readable(struct wrun *e)
+{
+	struct cal_reading rd;
+	int err;
+
+	if (e->wr->ref == CAL_WREF_MASTER) {
+		err = cal_dev_read_quantity(&rd, e->p->ref, e->wr->quantity);
+		if (!err && cal_unit_quantity(rd.unit) != CAL_Q_VOLUME)
+			err = cal_error_set(CAL_ERR_CONFIG,
+					    "%s: its %s reads in '%s', not a unit of volume: give "
+					    "each quantity its unit in a map file (map: in the "
+					    "bench entry)",
+					    e->p->ref->id, e->wr->quantity,
+					    cal_unit_symbol(rd.unit));
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < e->nm; i++) {
+		if (!e->m[i].dev)
+			continue;
+		err = read_meter(&rd, e, &e->m[i]);
+		if (err == CAL_ERR_DEVICE && strstr(cal_error_last(), "not a unit of volume"))
+			err = cal_error_set(CAL_ERR_CONFIG,
+					    "%s: %s: give each quantity its unit in a map file "
+					    "(map: in the bench entry)",
+					    e->m[i].dut->id, cal_error_last());
+		else if (err)
+			err = cal_error_prefix(err, "%s: ", e->m[i].dut->id);
+		if (err)
+			return err;
+	}
+	return CAL_OK;
+}
+
 /* The reference device suits the procedure's reference kind. */
 static int check_reference_device(const struct wrun *e)
 {
@@ -1115,6 +1161,8 @@ int cal_wrun_start(struct cal_prun_outcome *out, const struct cal_prun_params *p
 		err = plan(&e);
 	if (!err)
 		err = check_reference(&e);
+	if (!err)
+		err = check_registers_readable(&e);
 	if (!err)
 		err = cal_db_runs_recover(p->db, &recovered);
 	for (size_t i = 0; i < e.nm && !err; i++)

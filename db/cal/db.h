@@ -31,7 +31,7 @@
 struct cal_db;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CAL_DB_SCHEMA_VERSION 4
+#define CAL_DB_SCHEMA_VERSION 5
 
 /*
  * Open (creating if needed) and migrate the database at @path (":memory:" for
@@ -40,6 +40,15 @@ struct cal_db;
  * with a message; a file that is not a database -> CAL_ERR_DB naming it.
  */
 int cal_db_open(struct cal_db **out, const char *path);
+/*
+ * Open an existing database read-only (the verification service): never
+ * created, migrated or written. CAL_ERR_DB naming the file when it is
+ * missing, not a calbench database, at another schema version (an older
+ * one is upgraded by opening it once with cal_db_open) or missing a
+ * trigger. Every write through it fails. The connection is not
+ * thread-safe: one thread at a time.
+ */
+int cal_db_open_readonly(struct cal_db **out, const char *path);
 void cal_db_close(struct cal_db *db); /* NULL ok */
 /* The path given to cal_db_open. Borrowed. */
 const char *cal_db_path(const struct cal_db *db);
@@ -172,6 +181,21 @@ enum cal_run_status {
 };
 const char *cal_run_status_name(enum cal_run_status s); /* "running"... */
 
+/*
+ * What a run's document states besides the measurements, given when the run
+ * starts: all optional ("" or has_* false: not recorded, not printed); a
+ * zeroed struct records nothing.
+ */
+struct cal_run_conditions {
+	char location[128];	/* where performed; "" = the centre's laboratory */
+	char received_date[11]; /* YYYY-MM-DD the item was received */
+	bool has_temperature, has_humidity;
+	double temperature_c; /* ambient, °C */
+	double humidity_pct;  /* relative humidity, % */
+	char checked_by[96];  /* the person who checked (người kiểm soát) */
+	char sticker_no[32];  /* the verification sticker (tem kiểm định) put on */
+};
+
 struct cal_run {
 	int64_t id;
 	char instrument_id[64];
@@ -198,6 +222,8 @@ struct cal_run {
 	int64_t batch;		/* first run of the manifold batch; 0 = alone; in
 				   cal_db_run_begin CAL_RUN_BATCH_NEW starts one (its own id) */
 	char dut_device_id[64]; /* bench instrument the DUT was read through, "" = typed */
+	/* schema v5: what the document states of the run (ISO/IEC 17025 7.8.2.1, 7.8.4.1 b) */
+	struct cal_run_conditions cond;
 };
 
 /*
@@ -355,6 +381,78 @@ int cal_db_cert_get(struct cal_cert *out, struct cal_db *db, const char *number)
 int cal_db_cert_for_run(struct cal_cert *out, struct cal_db *db, int64_t run_id);
 int cal_db_cert_revoke(struct cal_db *db, const char *number, const char *reason, int64_t now_s);
 
+/* ---- signed documents (sign.c) ------------------------------------------ */
+
+/* The centre's Ed25519 signing key, loaded from its file (never stored here). */
+struct cal_signer {
+	unsigned char sk[64]; /* libsodium's secret key (seed + public key) */
+	char key_id[17];      /* first 16 hex digits of SHA-256(public key) */
+};
+/* Documents issued on @db from now on are signed with @s (copied); NULL: none. */
+void cal_db_set_signer(struct cal_db *db, const struct cal_signer *s);
+bool cal_db_has_signer(const struct cal_db *db);
+/* Does the centre sign (a key is registered)? Then documents need the signer. */
+bool cal_db_signing_required(struct cal_db *db);
+/* Register a public key (idempotent). Keys are never removed: old documents verify. */
+int cal_db_signing_key_add(struct cal_db *db, const unsigned char pk[32]);
+int cal_db_signing_key_get(unsigned char pk[32], char *created_at, size_t size, struct cal_db *db,
+			   const char *key_id);
+int cal_signer_key_id(char key_id[17], const unsigned char pk[32]);
+
+struct cal_cert_sig {
+	bool present; /* a record exists (documents issued since schema v5) */
+	char content_sha256[65];
+	char key_id[17];    /* "" = issued unsigned (no key registered then) */
+	char signature[96]; /* base64url, no padding */
+	char signed_at[24];
+};
+int cal_db_cert_signature(struct cal_cert_sig *out, struct cal_db *db, const char *number);
+/* The canonical content of a document, "calbench-cert-v1" (sign.c); malloc'ed. */
+int cal_db_cert_canonical(char **out, size_t *len, struct cal_db *db, const char *number);
+/*
+ * The message signed for a document, which its QR code carries:
+ * "calbench-qr-v1|NUMBER|KIND|ISSUE_DATE|VALID_UNTIL|SERIAL|DIGEST".
+ * CAL_ERR_ARG when a field holds '|' or it does not fit.
+ */
+int cal_cert_sign_message(char *out, size_t size, const char *number, const char *kind,
+			  const char *issue_date, const char *valid_until, const char *serial,
+			  const char *digest);
+/* Check an Ed25519 signature (base64url) of @msg: CAL_OK, or CAL_ERR_REFUSED / CAL_ERR_ARG. */
+int cal_sig_check(const char *msg, const char *sig_b64, const unsigned char pk[32]);
+
+/* ---- amendments (revisions.c) ---------------------------------------------- */
+
+/*
+ * A revision "NO-Rn" replaces document NO whole (ISO/IEC 17025 7.8.8): why,
+ * and the corrections (has_* false: as the document before it).
+ */
+struct cal_revision {
+	char number[64];
+	char original[64];
+	int revision; /* 1, 2, ... */
+	char reason[256];
+	bool has_owner, has_location;
+	char owner[160];
+	char location[128];
+	char note[256];
+	char issued_at[24];
+	char content_sha256[65];
+	char key_id[17];
+	char signature[96];
+};
+/*
+ * Issue the next revision of document @number with @reason and at least one
+ * correction: @owner, @location (NULL: as before), @note. Signed like a
+ * document. Refused: a revision number (amend its original), a revoked
+ * document, no correction, the key not loaded where the centre signs.
+ */
+int cal_db_cert_amend(struct cal_revision *out, struct cal_db *db, const char *number,
+		      const char *reason, const char *owner, const char *location, const char *note,
+		      int64_t now_s);
+int cal_db_revision_get(struct cal_revision *out, struct cal_db *db, const char *number);
+/* The latest revision of @original; CAL_ERR_NOTFOUND when none. */
+int cal_db_revision_latest(struct cal_revision *out, struct cal_db *db, const char *original);
+
 /* What an inspector gets (domain.md §9). */
 enum cal_verify_status {
 	CAL_VERIFY_VALID = 0,
@@ -365,6 +463,8 @@ enum cal_verify_status {
 	/* a later document of the same instrument replaced it (a new certificate,
 	 * or a failure record: the instrument failed since) */
 	CAL_VERIFY_SUPERSEDED = 5,
+	/* what is stored no longer matches what was issued (digest or signature) */
+	CAL_VERIFY_TAMPERED = 6,
 };
 const char *cal_verify_status_name(enum cal_verify_status s); /* "valid"... */
 
@@ -374,6 +474,14 @@ struct cal_verify {
 	struct cal_cert superseded_by; /* number[0] == 0 unless SUPERSEDED */
 	struct cal_instrument instrument;
 	struct cal_run run;
+	bool signed_ok;	    /* signed, and the signature matches */
+	char tampered[160]; /* why TAMPERED, "" otherwise */
+	/*
+	 * When the number is a revision: the revision (cert.number is its
+	 * number, cert.issued_at/issue_date its issue, instrument.owner and
+	 * run.cond.location corrected); rev.number[0] == 0 otherwise.
+	 */
+	struct cal_revision rev;
 };
 
 /* @today decides expired. Unknown numbers give CAL_OK with status UNKNOWN. */

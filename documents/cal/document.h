@@ -45,7 +45,8 @@ struct cal_certdoc {
 	char decision_rule[256]; /* the procedure's, as run */
 	char limits[320];	 /* what the procedure file set: MPE rule, adequacy */
 	struct cal_centre centre;
-	char url[256]; /* centre.verify_url + number, "" when no base URL is set */
+	char url[256]; /* centre.verify_url + number (percent-encoded), "" when no base URL */
+	struct cal_cert_sig sig; /* its digest and signature, as issued (sig.present false: none) */
 };
 
 /*
@@ -59,9 +60,16 @@ int cal_certdoc_load(struct cal_certdoc **out, struct cal_db *db, const char *nu
 void cal_certdoc_free(struct cal_certdoc *d);
 
 /*
- * What the QR code of the document carries: its verification URL when
- * verify.base_url is set, else "calbench:NUMBER"; once documents are signed,
- * the signed payload (see sign.h). Returns CAL_ERR_ARG when it does not fit.
+ * The signed payload of a signed document (cal/signing.h), "" when it was
+ * issued unsigned.
+ */
+int cal_certdoc_payload(char *out, size_t size, const struct cal_certdoc *d);
+
+/*
+ * What the QR code of the document carries: URL#payload (percent-encoded)
+ * when verify.base_url is set and the document is signed; the URL alone when
+ * unsigned; the payload alone without a URL; "calbench:NUMBER" when neither.
+ * CAL_ERR_ARG when it does not fit (1024 bytes are always enough).
  */
 int cal_certdoc_qr_text(char *out, size_t size, const struct cal_certdoc *d);
 

@@ -40,8 +40,9 @@ static const struct cal_mb_map endress_promag53 = {
 	.description = "Endress+Hauser Proline Promag 53, Modbus RS485 (manual pp. 67, 71). "
 		       "Registers 2009 and 2610 read as addresses 2008 and 2609 [unverified: try "
 		       "2009/2610 if the values are wrong]. Factory BYTE ORDER 1-0-3-2 = CDAB. "
-		       "Values are in the unit configured on the meter: give it in the bench "
-		       "file. Reads NaN on alarm.",
+		       "Values are in the unit configured on the meter: copy this preset into a "
+		       "map file (map: in the bench entry) and give each quantity its unit. "
+		       "Reads NaN on alarm.",
 	.n = 2,
 	.q = {
 		Q("flow", CAL_MB_HOLDING, 2008, CAL_MB_F32, CAL_MB_CDAB, ""), /* register 2009 */

@@ -341,6 +341,7 @@ struct cal_run_params {
 	volatile int *stop_flag;       /* set by a signal handler: interrupt at the next step */
 	/* go on although the device reports another serial number than expected */
 	bool accept_serial_mismatch;
+	struct cal_run_conditions cond; /* what the document states of the run */
 };
 
 struct cal_run_outcome {
@@ -392,6 +393,7 @@ struct cal_prun_params {
 	volatile int *stop_flag;
 	/* go on although the controller reports another serial than its register entry */
 	bool accept_serial_mismatch;
+	struct cal_run_conditions cond; /* what the documents state of the runs */
 };
 
 struct cal_prun_outcome {

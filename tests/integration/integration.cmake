@@ -23,7 +23,7 @@ set(CAL_IT_ENV
 
 # script name -> per-test timeout (s); the slowest test of each takes < 15 s
 set(CAL_IT_SCRIPTS demo sim run manual errors sim_pressure pressure register_pressure
-    pressure_run modbus register_water water_run series_run)
+    pressure_run modbus register_water water_run series_run sign serve flow_cal_run)
 set(CAL_IT_TIMEOUT_demo 90)
 set(CAL_IT_TIMEOUT_sim 60)
 set(CAL_IT_TIMEOUT_run 60)
@@ -36,7 +36,18 @@ set(CAL_IT_TIMEOUT_pressure_run 120)
 set(CAL_IT_TIMEOUT_modbus 60)
 set(CAL_IT_TIMEOUT_register_water 60)
 set(CAL_IT_TIMEOUT_water_run 90)
+set(CAL_IT_TIMEOUT_sign 60)
+set(CAL_IT_TIMEOUT_serve 60)
 set(CAL_IT_TIMEOUT_series_run 120)
+set(CAL_IT_TIMEOUT_flow_cal_run 120)
+
+# cert export: DCC (validated with xmllint) and JSON
+list(APPEND CAL_IT_SCRIPTS cert_export)
+set(CAL_IT_TIMEOUT_cert_export 60)
+
+# cert pdf: the PDF read back with poppler and zbar
+list(APPEND CAL_IT_SCRIPTS cert_pdf)
+set(CAL_IT_TIMEOUT_cert_pdf 120)
 
 foreach(script IN LISTS CAL_IT_SCRIPTS)
   set(path ${CAL_IT_DIR}/${script}.sh)

@@ -280,6 +280,30 @@ sim_stop() {
 	[ "$rc" -eq 0 ] || fail "simulator $1 exited with $rc on SIGTERM"
 }
 
+# flow_sim_state NAME: the flow (m3/h, as printed) of `calbench sim flow`
+# NAME in SIM_FLOW and its totalizer in mL (an integer: it prints m3 to 6
+# decimals) in SIM_ML.
+flow_sim_state() {
+	local re='flow=([^ ]+) m3/h .* total=([0-9]+)\.([0-9]{6}) m3 '
+	sim_cmd "$1" status
+	[[ $SIM_REPLY =~ $re ]] || fail "cannot read the status of simulator $1: $SIM_REPLY"
+	SIM_FLOW=${BASH_REMATCH[1]}
+	SIM_ML=$((10#${BASH_REMATCH[2]} * 1000000 + 10#${BASH_REMATCH[3]}))
+}
+
+# flow_sim_wait NAME Q: back once flow simulator NAME shows Q m3/h to 0.1 %
+# (Q = 0: below 1e-6 m3/h, the totalizer at rest); 5 s at most.
+flow_sim_wait() {
+	for _ in $(seq 500); do
+		flow_sim_state "$1"
+		awk -v f="$SIM_FLOW" -v q="$2" 'BEGIN {
+			d = f - q; if (d < 0) d = -d
+			exit !(q == 0 ? f < 1e-6 : d <= 1e-3 * q) }' && return 0
+		sleep 0.01
+	done
+	fail "the flow of simulator $1 did not reach $2 m3/h (shows $SIM_FLOW)"
+}
+
 # bench_file FILE PORT: a bench with one MT-SICS balance bal1 on PORT.
 bench_file() {
 	cat >"$1" <<EOF

@@ -60,30 +60,16 @@ master_bench() { # PORT [SERIAL_LINE]
 	} >"$T/bench.yaml"
 }
 
-# sim_state: the simulator's flow (m3/h, as printed) in SIM_FLOW and its
-# totalizer in mL (an integer: it prints m3 to 6 decimals) in SIM_ML.
-sim_state() {
-	local re='flow=([^ ]+) m3/h .* total=([0-9]+)\.([0-9]{6}) m3 '
-	sim_cmd m status
-	[[ $SIM_REPLY =~ $re ]] || fail "cannot read the simulator's status: $SIM_REPLY"
-	SIM_FLOW=${BASH_REMATCH[1]}
-	SIM_ML=$((10#${BASH_REMATCH[2]} * 1000000 + 10#${BASH_REMATCH[3]}))
-}
+# sim_state: the master meter's flow in SIM_FLOW, its totalizer (mL) in
+# SIM_ML (lib.sh flow_sim_state).
+sim_state() { flow_sim_state m; }
 
 # set_flow Q: the valve opened (or closed, Q = 0); back once the master meter
 # shows Q to 0.1 % (closed: below 1e-6 m3/h, the totalizer at rest).
 set_flow() {
-	local i
 	sim_cmd m "flow $1"
 	[ "$SIM_REPLY" = ok ] || fail "simulator answered '$SIM_REPLY' to 'flow $1'"
-	for i in $(seq 500); do
-		sim_state
-		awk -v f="$SIM_FLOW" -v q="$1" 'BEGIN {
-			d = f - q; if (d < 0) d = -d
-			exit !(q == 0 ? f < 1e-6 : d <= 1e-3 * q) }' && return 0
-		sleep 0.01
-	done
-	fail "the simulated flow did not reach $1 m3/h (shows $SIM_FLOW)"
+	flow_sim_wait m "$1"
 }
 
 # register_show ID: the register of meter ID as the technician types it, m3

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "db-internal.h"
@@ -1077,6 +1078,153 @@ static void test_water_meters_v4(void **state)
 	cal_db_close(db);
 }
 
+/* ---- v5: signed documents, run conditions, revisions ------------------------- */
+
+/* A fixed Ed25519 key pair from a seed (the test does not depend on a random key). */
+static void test_key(struct cal_signer *s, unsigned char pk[32])
+{
+	unsigned char seed[crypto_sign_SEEDBYTES];
+
+	memset(seed, 7, sizeof(seed));
+	assert_int_equal(sodium_init() >= 0, 1);
+	crypto_sign_seed_keypair(pk, s->sk, seed);
+	assert_int_equal(cal_signer_key_id(s->key_id, pk), CAL_OK);
+}
+
+static void test_signed_documents_v5(void **state)
+{
+	struct cal_db *db = open_db(":memory:");
+	struct cal_date today = { 2026, 3, 20 };
+	struct cal_signer s;
+	struct cal_cert c;
+	struct cal_verify v;
+	struct cal_cert_sig sg;
+	struct cal_revision rev;
+	struct cal_run run;
+	unsigned char pk[32];
+	char msg[512], *t1 = NULL, *t2 = NULL;
+	size_t n1 = 0, n2 = 0;
+	int64_t id;
+
+	(void)state;
+	add_gauge(db, "G-1");
+	test_key(&s, pk);
+	/* no key registered: issued unsigned, its content hashed */
+	id = run_start(db, "G-1", "", 0);
+	add_bar(db, id, 1.002);
+	finish(&c, db, id, "PASS");
+	assert_int_equal(cal_db_cert_signature(&sg, db, c.number), CAL_OK);
+	assert_true(sg.present);
+	assert_int_equal((int)strlen(sg.content_sha256), 64);
+	assert_string_equal(sg.key_id, "");
+	assert_int_equal(cal_db_verify(&v, db, c.number, &today), CAL_OK);
+	assert_int_equal(v.status, CAL_VERIFY_VALID);
+	assert_false(v.signed_ok);
+
+	/* a key registered: a document issued without it is refused, the run stays open */
+	assert_int_equal(cal_db_signing_key_add(db, pk), CAL_OK);
+	assert_true(cal_db_signing_required(db));
+	id = run_start(db, "G-1", "", 0);
+	assert_int_equal(cal_db_run_complete(&c, db, id, "PASS", NULL, T_2026_03_15),
+			 CAL_ERR_REFUSED);
+	assert_int_equal(cal_db_run_get(&run, db, id), CAL_OK);
+	assert_int_equal(run.status, CAL_RUN_RUNNING);
+	cal_db_set_signer(db, &s);
+	finish(&c, db, id, "PASS");
+	assert_int_equal(cal_db_verify(&v, db, c.number, &today), CAL_OK);
+	assert_int_equal(v.status, CAL_VERIFY_VALID);
+	assert_true(v.signed_ok);
+	/* the stored signature is over the documented message, with this key */
+	assert_int_equal(cal_db_cert_signature(&sg, db, c.number), CAL_OK);
+	assert_string_equal(sg.key_id, s.key_id);
+	assert_int_equal(cal_cert_sign_message(msg, sizeof(msg), c.number, "verification",
+					       c.issue_date, c.valid_until, "S-G-1",
+					       sg.content_sha256),
+			 CAL_OK);
+	assert_int_equal(cal_sig_check(msg, sg.signature, pk), CAL_OK);
+	msg[strlen(msg) - 1] ^= 1;
+	assert_int_equal(cal_sig_check(msg, sg.signature, pk), CAL_ERR_REFUSED);
+	/* the canonical content is deterministic and names its format */
+	assert_int_equal(cal_db_cert_canonical(&t1, &n1, db, c.number), CAL_OK);
+	assert_int_equal(cal_db_cert_canonical(&t2, &n2, db, c.number), CAL_OK);
+	assert_true(n1 == n2 && memcmp(t1, t2, n1) == 0);
+	assert_true(strncmp(t1, "calbench-cert-v1\n", 17) == 0);
+	assert_non_null(strstr(t1, "\nruns.procedure_text=t:10:id: en837\n\n"));
+	free(t1);
+	free(t2);
+	/* the first document, issued before the key, is not called tampered */
+	assert_int_equal(cal_db_verify(&v, db, "CB-2026-000001", &today), CAL_OK);
+	assert_int_not_equal(v.status, CAL_VERIFY_TAMPERED);
+
+	/* a revision: signed, the original superseded by it */
+	assert_int_equal(cal_db_cert_amend(&rev, db, c.number, "owner misspelt",
+					   "Nhà máy nước "
+					   "Thủ Đức 2",
+					   NULL, NULL, T_2026_03_15 + 60),
+			 CAL_OK);
+	assert_string_equal(rev.number, "CB-2026-000002-R1");
+	assert_int_equal(cal_db_verify(&v, db, rev.number, &today), CAL_OK);
+	assert_int_equal(v.status, CAL_VERIFY_VALID);
+	assert_true(v.signed_ok);
+	assert_string_equal(v.instrument.owner, "Nhà máy nước Thủ Đức 2");
+	assert_string_equal(v.rev.original, c.number);
+	assert_int_equal(cal_db_verify(&v, db, c.number, &today), CAL_OK);
+	assert_int_equal(v.status, CAL_VERIFY_SUPERSEDED);
+	assert_string_equal(v.superseded_by.number, rev.number);
+	refused(db, "UPDATE cert_revisions SET owner = 'x'", "immutable");
+	refused(db, "DELETE FROM cert_signatures", "immutable");
+	refused(db, "UPDATE runs SET sticker_no = 'x'", "immutable");
+
+	/* a reading changed behind the triggers: the document and its revision are tampered */
+	assert_int_equal(sqlite3_exec(cal_db_handle(db),
+				      "DROP TRIGGER readings_no_update; UPDATE readings SET "
+				      "value = 1.003 WHERE value = 1.002",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(cal_db_verify(&v, db, "CB-2026-000001", &today), CAL_OK);
+	assert_int_equal(v.status, CAL_VERIFY_TAMPERED);
+	assert_non_null(strstr(v.tampered, "content changed since issue"));
+	assert_int_equal(cal_db_verify(&v, db, c.number, &today), CAL_OK);
+	assert_int_equal(v.status, CAL_VERIFY_SUPERSEDED); /* its own run is intact */
+	cal_db_close(db);
+}
+
+/* Run conditions round trip; a zeroed struct records nothing. */
+static void test_run_conditions_v5(void **state)
+{
+	struct cal_db *db = open_db(":memory:");
+	struct cal_run r = { .procedure_id = "p", .mode = "initial" }, got;
+	int64_t id = 0;
+
+	(void)state;
+	add_gauge(db, "G-1");
+	snprintf(r.instrument_id, sizeof(r.instrument_id), "G-1");
+	assert_int_equal(cal_db_run_begin(&id, db, &r, "id: p\n"), CAL_OK);
+	assert_int_equal(cal_db_run_get(&got, db, id), CAL_OK);
+	assert_false(got.cond.has_temperature || got.cond.has_humidity);
+	assert_string_equal(got.cond.location, "");
+	r.cond = (struct cal_run_conditions){ .location = "Nhà máy",
+					      .received_date = "2026-03-14",
+					      .has_temperature = true,
+					      .temperature_c = 23.5,
+					      .has_humidity = true,
+					      .humidity_pct = 55,
+					      .checked_by = "B",
+					      .sticker_no = "T-1" };
+	assert_int_equal(cal_db_run_begin(&id, db, &r, "id: p\n"), CAL_OK);
+	assert_int_equal(cal_db_run_get(&got, db, id), CAL_OK);
+	assert_true(got.cond.has_temperature && got.cond.temperature_c == 23.5);
+	assert_true(got.cond.has_humidity && got.cond.humidity_pct == 55);
+	assert_string_equal(got.cond.received_date, "2026-03-14");
+	assert_string_equal(got.cond.sticker_no, "T-1");
+	r.cond.humidity_pct = 120;
+	assert_int_equal(cal_db_run_begin(&id, db, &r, "id: p\n"), CAL_ERR_ARG);
+	r.cond.humidity_pct = 50;
+	snprintf(r.cond.received_date, sizeof(r.cond.received_date), "2026-13-01");
+	assert_int_equal(cal_db_run_begin(&id, db, &r, "id: p\n"), CAL_ERR_ARG);
+	cal_db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1089,6 +1237,8 @@ int main(void)
 		cmocka_unit_test(test_instruments_v3),
 		cmocka_unit_test(test_run_batch),
 		cmocka_unit_test(test_water_meters_v4),
+		cmocka_unit_test(test_signed_documents_v5),
+		cmocka_unit_test(test_run_conditions_v5),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

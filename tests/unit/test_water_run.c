@@ -221,6 +221,7 @@ static const struct cal_operator_ops tech_ops = { .instruct = t_instruct, .ask_v
  */
 static struct tech *g_tech;
 static int g_silent_after;
+static bool g_unitless; /* a map without units: the register reads a bare number */
 
 static int reg_read_quantity(struct cal_reading *out, struct cal_device *dev, const char *name)
 {
@@ -233,7 +234,8 @@ static int reg_read_quantity(struct cal_reading *out, struct cal_device *dev, co
 		return cal_error_set(CAL_ERR_TIMEOUT, "%s: no answer from unit 1 (3 tries)",
 				     dev->id);
 	/* L, 0.01 L */
-	set_reading(out, round(g_tech->register_m3[i] * 1e5) / 100, CAL_UNIT_L, 2, false);
+	set_reading(out, round(g_tech->register_m3[i] * 1e5) / 100,
+		    g_unitless ? CAL_UNIT_NONE : CAL_UNIT_L, 2, false);
 	return CAL_OK;
 }
 
@@ -545,7 +547,7 @@ static void test_meters_read_over_their_interface(void **state)
 	f->p.gauges[0].dev = dev[0];
 	use_text(f, t11_proc);
 	f->tech.flow_factor[1] = 1.0;
-	g_silent_after = 2; /* answers before the draw, not after */
+	g_silent_after = 3; /* answers at the start and before the draw, not after */
 	assert_int_equal(cal_wrun_start(&f->out, &f->p), CAL_ERR_TIMEOUT);
 	assert_non_null(strstr(cal_error_last(), "DH-1: reg1: no answer"));
 	assert_int_equal(count(f->db, "SELECT count(*) FROM runs WHERE status = 'interrupted'"), 1);
@@ -553,6 +555,20 @@ static void test_meters_read_over_their_interface(void **state)
 			 1);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM results"), 0);
 	g_silent_after = 0;
+
+	/* a map without units: refused before anything is recorded */
+	teardown(state);
+	setup(state);
+	f = *state;
+	g_tech = &f->tech;
+	add_meter(f, 1, "water-meter", "2", 2.5, 100);
+	f->p.gauges[0].dev = dev[0];
+	use_text(f, t11_proc);
+	g_unitless = true;
+	assert_int_equal(cal_wrun_start(&f->out, &f->p), CAL_ERR_CONFIG);
+	assert_non_null(strstr(cal_error_last(), "give each quantity its unit in a map file"));
+	assert_int_equal(count(f->db, "SELECT count(*) FROM runs"), 0);
+	g_unitless = false;
 	for (int i = 0; i < 2; i++)
 		cal_dev_close(dev[i]);
 }

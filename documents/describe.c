@@ -1,7 +1,5 @@
 /*
- * How register entries read in text: the figures of a water meter, a flow
- * meter or a dispenser, the uncertainty of a reference with a range. Shared
- * by the register commands and the certificates.
+ * How register entries read in text (cal/describe.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,10 +9,10 @@
 #include "cal/num.h"
 #include "cal/units.h"
 #include "cal/water.h"
-#include "cli.h"
+#include "cal/describe.h"
 
 /* v to 12 significant digits, plain: "0.00005" (a d in m3), not "5e-05". */
-const char *cli_sig(char *buf, size_t size, double v)
+const char *cal_doc_sig(char *buf, size_t size, double v)
 {
 	char *end;
 
@@ -31,7 +29,7 @@ const char *cli_sig(char *buf, size_t size, double v)
 }
 
 /* The rated flows of a registered water meter; false (*m zeroed) when its data do not give them. */
-bool cli_water_meter(struct cal_wm_meter *m, const struct cal_instrument *in)
+bool cal_doc_water_meter(struct cal_wm_meter *m, const struct cal_instrument *in)
 {
 	enum cal_wm_class cls;
 	int err = cal_wm_class_parse(&cls, in->accuracy_class);
@@ -49,42 +47,44 @@ bool cli_water_meter(struct cal_wm_meter *m, const struct cal_instrument *in)
  * "Q1 0.025 m3/h, Q2 0.04 m3/h, Q3 2.5 m3/h, Q4 3.125 m3/h" (classes 1, 2);
  * "Qmin 0.03 m3/h, Qt 0.12 m3/h, Qn 1.5 m3/h, Qmax not given" (A-D).
  */
-void cli_water_flows_text(char *buf, size_t size, const struct cal_instrument *in)
+void cal_doc_water_flows_text(char *buf, size_t size, const struct cal_instrument *in)
 {
 	struct cal_wm_meter m;
 	char a[32], b[32], c[32], d[40];
 	bool old;
 
-	if (!cli_water_meter(&m, in)) {
+	if (!cal_doc_water_meter(&m, in)) {
 		snprintf(buf, size, "flow rates unknown (class %s, Q3 %g m3/h, R %g)",
 			 in->accuracy_class, in->flow_q3, in->ratio_r);
 		return;
 	}
 	old = m.cls >= CAL_WM_CLASS_A;
 	if (m.q4 > 0)
-		snprintf(d, sizeof(d), "%s m3/h", cli_sig(c, sizeof(c), m.q4));
+		snprintf(d, sizeof(d), "%s m3/h", cal_doc_sig(c, sizeof(c), m.q4));
 	else
 		snprintf(d, sizeof(d), "not given");
 	snprintf(buf, size, "%s %s m3/h, %s %s m3/h, %s %s m3/h, %s %s", old ? "Qmin" : "Q1",
-		 cli_sig(a, sizeof(a), m.q1), old ? "Qt" : "Q2", cli_sig(b, sizeof(b), m.q2),
-		 old ? "Qn" : "Q3", cli_sig(c, sizeof(c), m.q3), old ? "Qmax" : "Q4", d);
+		 cal_doc_sig(a, sizeof(a), m.q1), old ? "Qt" : "Q2",
+		 cal_doc_sig(b, sizeof(b), m.q2), old ? "Qn" : "Q3",
+		 cal_doc_sig(c, sizeof(c), m.q3), old ? "Qmax" : "Q4", d);
 }
 
 /* "Qmax 2.4 m3/h, Qmin 0.24 m3/h" */
-void cli_flow_range_text(char *buf, size_t size, const struct cal_instrument *in)
+void cal_doc_flow_range_text(char *buf, size_t size, const struct cal_instrument *in)
 {
 	char a[32], b[32];
 
-	cli_sig(a, sizeof(a), in->flow_q3);
+	cal_doc_sig(a, sizeof(a), in->flow_q3);
 	if (in->ratio_r > 0)
 		snprintf(buf, size, "Qmax %s m3/h, Qmin %s m3/h", a,
-			 cli_sig(b, sizeof(b), cal_num_round_sig(in->flow_q3 / in->ratio_r, 12)));
+			 cal_doc_sig(b, sizeof(b),
+				     cal_num_round_sig(in->flow_q3 / in->ratio_r, 12)));
 	else
 		snprintf(buf, size, "Qmax %s m3/h", a);
 }
 
 /* What a range standard is, from its unit: "pressure", "flow", "volume". */
-const char *cli_pstandard_kind(const struct cal_pstandard *s)
+const char *cal_doc_pstandard_kind(const struct cal_pstandard *s)
 {
 	enum cal_unit u;
 
@@ -99,9 +99,9 @@ const char *cli_pstandard_kind(const struct cal_pstandard *s)
  * "U = 0.0004 bar + 0.01 % of |p|": U(p) = u_abs + u_rel·|p|, a term left out
  * when 0; "U = 0.2 % of the volume" for a flow standard.
  */
-void cli_pstandard_u_text(char *buf, size_t size, const struct cal_pstandard *s)
+void cal_doc_pstandard_u_text(char *buf, size_t size, const struct cal_pstandard *s)
 {
-	const char *kind = cli_pstandard_kind(s);
+	const char *kind = cal_doc_pstandard_kind(s);
 	const char *of = strcmp(kind, "pressure") == 0 ? "of |p|" : "of the volume";
 	char a[40], b[40];
 
