@@ -190,8 +190,8 @@ int cal_db_cert_canonical(char **out, size_t *len, struct cal_db *db, const char
 		int row = 0, step;
 
 		if (!st) {
-			if (sqlite3_prepare_v3(db->h, parts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-					       NULL) != SQLITE_OK) {
+			if (sqlite3_prepare_v3(db->h, parts[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
+					       &st, NULL) != SQLITE_OK) {
 				rc = db_fail(db, "canonical content");
 				break;
 			}

@@ -3,7 +3,8 @@
  * document in a machine-readable form, generated from the same record as
  * cert show and the PDF (struct cal_certdoc):
  *   dcc   PTB Digital Calibration Certificate 3.1.2 XML (documents/dcc.c),
- *         with the PDF given by --pdf embedded in dcc:document;
+ *         with the PDF embedded in dcc:document: rendered from the same
+ *         record (cert pdf), or the file given by --pdf; --no-pdf: none;
  *   json  what cert show --json prints (documents/json.c).
  * The document is rendered in memory first, so a failure never leaves half
  * a file behind; -o writes FILE (replacing it), else stdout.
@@ -18,6 +19,7 @@
 #include "cal/document.h"
 #include "cal/error.h"
 #include "cal/json.h"
+#include "cal/pdf.h"
 #include "cli.h"
 
 /* A PDF larger than this is not a certificate. */
@@ -124,15 +126,18 @@ static int write_out(const char *path, const char *buf, size_t n)
 int cmd_cert_export(struct cli *cli, int argc, char **argv)
 {
 	const char *format = NULL, *output = NULL, *pdf_path = NULL;
+	bool no_pdf = false;
 	const struct cli_opt opts[] = { { "format", true, &format, NULL },
 					{ "output", true, &output, NULL },
 					{ "pdf", true, &pdf_path, NULL },
+					{ "no-pdf", false, NULL, &no_pdf },
 					{ NULL, false, NULL, NULL } };
 	struct cal_dcc_options dopt = { 0 };
 	struct cal_certdoc *d = NULL;
 	struct cal_db *db = NULL;
 	struct cal_docout out;
 	unsigned char *pdf = NULL;
+	char pdf_name[96];
 	char **args = NULL, *text = NULL;
 	const char *pos[1];
 	size_t len = 0;
@@ -158,8 +163,10 @@ int cmd_cert_export(struct cli *cli, int argc, char **argv)
 	if (strcmp(format, "dcc") != 0 && strcmp(format, "json") != 0)
 		return cli_usage("cert", "cert export: unknown format '%s' (dcc or json)", format);
 	dcc = strcmp(format, "dcc") == 0;
-	if (pdf_path && !dcc)
-		return cli_usage("cert", "cert export: --pdf goes with --format dcc");
+	if ((pdf_path || no_pdf) && !dcc)
+		return cli_usage("cert", "cert export: --pdf and --no-pdf go with --format dcc");
+	if (pdf_path && no_pdf)
+		return cli_usage("cert", "cert export: --pdf FILE or --no-pdf, not both");
 	if (output && strcmp(output, "-") == 0)
 		output = NULL; /* stdout, as cert pdf -o - */
 	else if (output && !output[0])
@@ -181,6 +188,16 @@ int cmd_cert_export(struct cli *cli, int argc, char **argv)
 		dopt.pdf = pdf;
 		dopt.pdf_size = n;
 		dopt.pdf_name = base_name(pdf_path);
+	} else if (!err && dcc && !no_pdf) {
+		/* the same record rendered for people, embedded (cert pdf's default fonts) */
+		struct cal_pdf_opts po = CAL_PDF_OPTS_INIT;
+		size_t n = 0;
+
+		err = cal_certdoc_pdf_mem(&pdf, &n, d, &po);
+		snprintf(pdf_name, sizeof(pdf_name), "%s.pdf", d->v.cert.number);
+		dopt.pdf = pdf;
+		dopt.pdf_size = n;
+		dopt.pdf_name = pdf_name;
 	}
 	if (!err)
 		err = dcc ? cal_dcc_write(&out, d, &dopt) : cal_json_certdoc(&out, d);

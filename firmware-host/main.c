@@ -65,7 +65,7 @@ static const char usage_text[] =
 	"  cert revoke NO --reason TEXT  withdraw a document (verify then answers revoked)\n"
 	"  cert pdf NO [-o FILE]         the document as PDF (A4, Vietnamese and English)\n"
 	"  cert amend NO --reason TEXT --owner|--location|--note ...  a revision NO-Rn\n"
-	"  cert export NO --format dcc|json [-o FILE] [--pdf FILE]\n"
+	"  cert export NO --format dcc|json [-o FILE] [--pdf FILE|--no-pdf]\n"
 	"                                machine-readable: PTB DCC 3.1.2 XML or JSON\n"
 	"  verify NO [--json]            what an inspector gets for a certificate number\n"
 	"  verify --offline PAYLOAD --pubkey FILE   check a scanned QR code, no database\n"
@@ -216,11 +216,12 @@ static const struct command commands[] = {
 	  "calbench cert amend NO --reason TEXT [--owner TEXT] [--location TEXT] [--note TEXT]\n"
 	  "  A revision NO-R1, NO-R2 ... replaces the document whole (ISO/IEC 17025\n"
 	  "  7.8.8); the original stays and verifies as superseded by it.\n"
-	  "calbench cert export NO --format dcc|json [-o FILE|-] [--pdf FILE]\n"
+	  "calbench cert export NO --format dcc|json [-o FILE|-] [--pdf FILE | --no-pdf]\n"
 	  "  The document machine-readable, from the same record as the PDF: dcc is a\n"
 	  "  PTB Digital Calibration Certificate (DCC 3.1.2 XML; the schema is in\n"
-	  "  docs/dcc/) with the PDF given by --pdf embedded (dcc:document); json is\n"
-	  "  what cert show --json prints. Default: stdout.\n" },
+	  "  docs/dcc/) with the PDF embedded (dcc:document): rendered from the same\n"
+	  "  record, or the file given by --pdf; --no-pdf: none. json is what cert\n"
+	  "  show --json prints. Default: stdout.\n" },
 	{ "verify", cmd_verify,
 	  "calbench verify NO [--json]\n"
 	  "calbench verify --offline PAYLOAD --pubkey centre.pub [--json]\n"

@@ -135,7 +135,16 @@ test_export_verification_dcc() {
 		fail "W20K: no certificate and due date in its description"
 	expect_x "$f" "//dcc:measuringEquipment[.//dcc:value='W500']//dcc:measuringEquipmentQuantity[@refType='calbench_massCorrection']//si:uncertainty" \
 		"8e-06"
-	[ "$(n "$f" "//dcc:document")" = 0 ] || fail "a dcc:document without --pdf"
+	# the PDF of the same record is embedded by default
+	[ "$(n "$f" "//dcc:document")" = 1 ] || fail "no dcc:document (the PDF rendered from the record)"
+	expect_x "$f" "//dcc:document/dcc:fileName" "$NO.pdf"
+	x "$f" "//dcc:document/dcc:dataBase64" | base64 -d >"$T/embedded.pdf" ||
+		fail "dataBase64 does not decode"
+	grep -q "$NO" <<<"$(pdftotext "$T/embedded.pdf" - 2>/dev/null)" ||
+		fail "the embedded PDF does not carry the number"
+	cb cert export "$NO" --format dcc --no-pdf -o "$T/nopdf.xml"
+	expect_rc 0
+	[ "$(n "$T/nopdf.xml" "//dcc:document")" = 0 ] || fail "a dcc:document with --no-pdf"
 	# stdout and -o give the same bytes; numbers do not follow the locale
 	cb cert export "$NO" --format dcc
 	expect_rc 0
@@ -333,7 +342,7 @@ test_export_pdf_embedded() {
 	[ ! -e "$T/n.xml" ] || fail "a file written for a refused export"
 	cb cert export "$NO" --format json --pdf "$T/cert.pdf"
 	expect_rc 64
-	expect_err 'pdf goes with --format dcc'
+	expect_err 'pdf and --no-pdf go with --format dcc'
 }
 
 test_export_errors() {
