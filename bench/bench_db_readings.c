@@ -253,14 +253,10 @@ int main(int argc, char **argv)
 	struct cal_db *db;
 	int64_t api_run, raw_run;
 	long n_api = 0, n_full = 0, n_normal = 0;
-	const char *tmp;
 
-	o.dir = getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
+	o.dir = bench_tmpdir();
 	bench_parse_args(&o, argc, argv, usage);
-	snprintf(dir, sizeof(dir), "%s/calbench-bench-XXXXXX", o.dir);
-	tmp = mkdtemp(dir);
-	if (!tmp)
-		bench_die("mkdtemp %s: cannot create", dir);
+	bench_mkdtemp(dir, sizeof(dir), o.dir);
 	snprintf(api_path, sizeof(api_path), "%s/api.db", dir);
 	snprintf(raw_path, sizeof(raw_path), "%s/raw.db", dir);
 
@@ -294,16 +290,8 @@ int main(int argc, char **argv)
 	cal_db_close(db);
 	raw_close(&full);
 	raw_close(&normal);
-	{
-		static const char *const files[] = { "api.db", "api.db-wal", "api.db-shm",
-						     "raw.db", "raw.db-wal", "raw.db-shm" };
-		char p[700];
-
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-			snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-			unlink(p);
-		}
-		rmdir(dir);
-	}
+	bench_remove_db(dir, "api.db");
+	bench_remove_db(dir, "raw.db");
+	rmdir(dir);
 	return 0;
 }

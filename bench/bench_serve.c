@@ -591,16 +591,14 @@ int main(int argc, char **argv)
 	bool temp = false;
 	long n, n_signed;
 
-	o.dir = getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
+	o.dir = bench_tmpdir();
 	parse_args(&o, argc, argv);
 	if (!have_wrk()) {
 		printf("bench_serve: wrk is not installed (apt-get install wrk): skipped\n");
 		return SKIP_CODE;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(dir, sizeof(dir), "%s/calbench-bench-XXXXXX", o.dir);
-	if (!mkdtemp(dir))
-		bench_die("mkdtemp %s: %s", dir, strerror(errno));
+	bench_mkdtemp(dir, sizeof(dir), o.dir);
 	snprintf(script, sizeof(script), "%s/numbers.lua", dir);
 	{
 		FILE *f = fopen(script, "w");
@@ -684,15 +682,8 @@ int main(int argc, char **argv)
 	       o.unknown * 100);
 
 	unlink(script);
-	if (temp) {
-		static const char *const files[] = { "serve.db", "serve.db-wal", "serve.db-shm" };
-		char p[700];
-
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-			snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-			unlink(p);
-		}
-	}
+	if (temp)
+		bench_remove_db(dir, "serve.db");
 	rmdir(dir);
 	return 0;
 }

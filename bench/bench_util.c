@@ -1,11 +1,13 @@
 /*
  * Shared helpers of the benchmarks: see bench_util.h.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench_util.h"
 
@@ -121,4 +123,29 @@ void bench_print_table(const char *title, const char *unit, const struct bench_r
 	printf("(rate: median of %d round(s); spread: +-half the range of the rounds; "
 	       "ratio: rate / rate of '%s')\n",
 	       rows[base].n, rows[base].name);
+}
+
+const char *bench_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && t[0] ? t : "/tmp";
+}
+
+void bench_mkdtemp(char *dir, size_t size, const char *parent)
+{
+	snprintf(dir, size, "%s/calbench-bench-XXXXXX", parent);
+	if (!mkdtemp(dir))
+		bench_die("mkdtemp %s: %s", dir, strerror(errno));
+}
+
+void bench_remove_db(const char *dir, const char *name)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char p[1024];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s%s", dir, name, suffix[i]);
+		unlink(p);
+	}
 }

@@ -52,6 +52,15 @@ double bench_row_median(const struct bench_row *r);
 void bench_print_table(const char *title, const char *unit, const struct bench_row *rows, size_t n,
 		       size_t base);
 
+/* $TMPDIR, or /tmp when it is not set. */
+const char *bench_tmpdir(void);
+
+/* A new directory calbench-bench-XXXXXX under @parent, its path in @dir; exits on failure. */
+void bench_mkdtemp(char *dir, size_t size, const char *parent);
+
+/* Remove the SQLite database @dir/@name with its -wal and -shm files. */
+void bench_remove_db(const char *dir, const char *name);
+
 /* Print the message and exit 1. */
 void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -192,6 +192,13 @@ int db_pattern_check(const char *pattern)
 {
 	char buf[sizeof(((struct cal_cert *)0)->number)];
 
+	/* '|' separates the fields of a document's signed message; '#' starts a URL fragment */
+	for (const char *p = pattern; *p; p++)
+		if (*p == '|' || *p == '#' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return cal_error_set(CAL_ERR_ARG,
+					     "number pattern '%s': '%c' cannot be in a document "
+					     "number (nor '|', '#', a control character)",
+					     pattern, (unsigned char)*p >= 0x20 ? *p : '?');
 	return cal_db_format_number(buf, sizeof(buf), pattern, 2026, 999999999);
 }
 

@@ -33,7 +33,7 @@
  * One open database. Owns the connection; statements are prepared per call
  * and finalized on every path of the function that prepared them.
  */
-#define DB_CANON_PARTS 8
+#define DB_CANON_PARTS 9
 
 struct cal_db {
 	sqlite3 *h;		  /* never NULL while open */
@@ -48,6 +48,9 @@ struct cal_db {
 	sqlite3_stmt *canon[DB_CANON_PARTS];
 };
 
+/* registers.c: CAL_ERR_ARG when @v (of field @name of @what '@id') holds a control character. */
+int db_text_check(const char *what, const char *id, int idn, const char *name, const char *v,
+		  size_t cap);
 /* sign.c: finalize the cached statements (before the connection closes). */
 void db_sign_release(struct cal_db *db);
 /* sign.c: sign document @c in the issuing transaction (its run completed). */

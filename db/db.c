@@ -323,6 +323,27 @@ out:
 }
 
 /*
+ * The application_id and schema version of the file: the first read of it,
+ * where a text file fails with NOTADB.
+ */
+static int read_header(struct cal_db *db, int64_t *app_id, int64_t *version)
+{
+	int rc = query_int(app_id, db, "PRAGMA application_id", "not a database");
+
+	if (rc == CAL_OK)
+		rc = query_int(version, db, "PRAGMA user_version", "not a database");
+	return rc;
+}
+
+static int newer_schema(int64_t version)
+{
+	return cal_error_set(CAL_ERR_DB,
+			     "schema version %lld is newer than this calbench knows (%d): "
+			     "use a newer calbench",
+			     (long long)version, CAL_DB_SCHEMA_VERSION);
+}
+
+/*
  * Bring the schema to CAL_DB_SCHEMA_VERSION. user_version is read again
  * inside each transaction: another process may have migrated meanwhile.
  */
@@ -333,17 +354,11 @@ static int migrate(struct cal_db *db)
 	bool own = false;
 	int rc;
 
-	rc = query_int(&app_id, db, "PRAGMA application_id", "not a database");
-	if (rc)
-		return rc;
-	rc = query_int(&v, db, "PRAGMA user_version", "not a database");
+	rc = read_header(db, &app_id, &v);
 	if (rc)
 		return rc;
 	if (v > CAL_DB_SCHEMA_VERSION)
-		return cal_error_set(CAL_ERR_DB,
-				     "schema version %lld is newer than this calbench knows (%d): "
-				     "use a newer calbench",
-				     (long long)v, CAL_DB_SCHEMA_VERSION);
+		return newer_schema(v);
 	if (app_id != 0 && app_id != CAL_DB_APPLICATION_ID)
 		return cal_error_set(CAL_ERR_DB,
 				     "an SQLite database of another program "
@@ -421,17 +436,22 @@ static int check_triggers(struct cal_db *db)
 	return CAL_OK;
 }
 
-int cal_db_open(struct cal_db **out, const char *path)
+/*
+ * What both opens share before the file is read: the path checked, the
+ * handle allocated and the connection made with FLAGS (SQLITE_OPEN_READONLY
+ * for a read-only open, which must name a file).
+ */
+static int db_connect(struct cal_db **dbp, const char *path, int flags)
 {
+	bool readonly = flags & SQLITE_OPEN_READONLY;
 	struct cal_db *db = NULL;
-	int64_t fk = 0;
 	int rc;
 
-	if (!out)
-		return cal_error_set(CAL_ERR_ARG, "cal_db_open: out is NULL");
-	*out = NULL;
+	*dbp = NULL;
 	if (!path || !path[0])
 		return cal_error_set(CAL_ERR_ARG, "database path is empty");
+	if (readonly && is_memory(path))
+		return cal_error_set(CAL_ERR_ARG, "a database opened read-only must be a file");
 	if (sodium_init() < 0)
 		return cal_error_set(CAL_ERR, "libsodium could not be initialised");
 
@@ -443,16 +463,46 @@ int cal_db_open(struct cal_db **out, const char *path)
 		rc = cal_error_set(CAL_ERR_NOMEM, "out of memory opening '%s'", path);
 		goto fail;
 	}
-	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		rc = cal_error_set(CAL_ERR_DB, "cannot open database '%s': %s", path,
+	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+		rc = cal_error_set(CAL_ERR_DB, "cannot open database '%s'%s: %s", path,
+				   readonly ? " read-only" : "",
 				   db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, CAL_DB_BUSY_TIMEOUT_MS);
+	*dbp = db;
+	return CAL_OK;
+fail:
+	cal_db_close(db);
+	return rc;
+}
 
-	/* The first read of the file: here a text file fails with NOTADB. */
+/* The end of both opens: DB handed out, or closed with RC named after its file. */
+static int db_connected(struct cal_db **out, struct cal_db *db, int rc)
+{
+	if (rc) {
+		cal_error_prefix(rc, "database '%s': ", db->path);
+		cal_db_close(db);
+		return rc;
+	}
+	*out = db;
+	return CAL_OK;
+}
+
+int cal_db_open(struct cal_db **out, const char *path)
+{
+	struct cal_db *db;
+	int64_t fk = 0;
+	int rc;
+
+	if (!out)
+		return cal_error_set(CAL_ERR_ARG, "cal_db_open: out is NULL");
+	*out = NULL;
+	rc = db_connect(&db, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	if (rc)
+		return rc;
+
 	rc = migrate(db);
 	if (rc == CAL_OK)
 		rc = check_triggers(db);
@@ -466,15 +516,7 @@ int cal_db_open(struct cal_db **out, const char *path)
 		rc = query_int(&fk, db, "PRAGMA foreign_keys", "foreign_keys");
 	if (rc == CAL_OK && fk != 1)
 		rc = cal_error_set(CAL_ERR_DB, "this SQLite cannot enforce foreign keys");
-	if (rc) {
-		cal_error_prefix(rc, "database '%s': ", path);
-		goto fail;
-	}
-	*out = db;
-	return CAL_OK;
-fail:
-	cal_db_close(db);
-	return rc;
+	return db_connected(out, db, rc);
 }
 
 /*
@@ -487,45 +529,22 @@ fail:
  */
 int cal_db_open_readonly(struct cal_db **out, const char *path)
 {
-	struct cal_db *db = NULL;
+	struct cal_db *db;
 	int64_t app_id = 0, v = 0;
 	int rc;
 
 	if (!out)
 		return cal_error_set(CAL_ERR_ARG, "cal_db_open_readonly: out is NULL");
 	*out = NULL;
-	if (!path || !path[0])
-		return cal_error_set(CAL_ERR_ARG, "database path is empty");
-	if (is_memory(path))
-		return cal_error_set(CAL_ERR_ARG, "a database opened read-only must be a file");
-	if (sodium_init() < 0)
-		return cal_error_set(CAL_ERR, "libsodium could not be initialised");
-	db = calloc(1, sizeof(*db));
-	if (!db)
-		return cal_error_set(CAL_ERR_NOMEM, "out of memory opening '%s'", path);
-	db->path = strdup(path);
-	if (!db->path) {
-		rc = cal_error_set(CAL_ERR_NOMEM, "out of memory opening '%s'", path);
-		goto fail;
-	}
-	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		rc = cal_error_set(CAL_ERR_DB, "cannot open database '%s' read-only: %s", path,
-				   db->h ? sqlite3_errmsg(db->h) : "out of memory");
-		goto fail;
-	}
-	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, CAL_DB_BUSY_TIMEOUT_MS);
-	rc = query_int(&app_id, db, "PRAGMA application_id", "not a database");
-	if (rc == CAL_OK)
-		rc = query_int(&v, db, "PRAGMA user_version", "not a database");
+	rc = db_connect(&db, path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+	if (rc)
+		return rc;
+
+	rc = read_header(db, &app_id, &v);
 	if (rc == CAL_OK && app_id != CAL_DB_APPLICATION_ID)
 		rc = cal_error_set(CAL_ERR_DB, "not a calbench database");
 	else if (rc == CAL_OK && v > CAL_DB_SCHEMA_VERSION)
-		rc = cal_error_set(CAL_ERR_DB,
-				   "schema version %lld is newer than this calbench knows (%d): "
-				   "use a newer calbench",
-				   (long long)v, CAL_DB_SCHEMA_VERSION);
+		rc = newer_schema(v);
 	else if (rc == CAL_OK && v < CAL_DB_SCHEMA_VERSION)
 		rc = cal_error_set(CAL_ERR_DB,
 				   "schema version %lld is older than this calbench's (%d): open "
@@ -535,15 +554,7 @@ int cal_db_open_readonly(struct cal_db **out, const char *path)
 		rc = check_triggers(db);
 	if (rc == CAL_OK)
 		rc = exec(db, "PRAGMA query_only=ON", "query_only");
-	if (rc) {
-		cal_error_prefix(rc, "database '%s': ", path);
-		goto fail;
-	}
-	*out = db;
-	return CAL_OK;
-fail:
-	cal_db_close(db);
-	return rc;
+	return db_connected(out, db, rc);
 }
 
 void cal_db_close(struct cal_db *db)

@@ -135,12 +135,60 @@ static int water_meter_check(const struct cal_instrument *in, int idn)
 	return CAL_OK;
 }
 
+/*
+ * A control character (a line break, an escape sequence) in a register text
+ * would print forged lines on a terminal, a certificate, an inspector's
+ * answer: refused, naming the field.
+ */
+int db_text_check(const char *what, const char *id, int idn, const char *name, const char *v,
+		  size_t cap)
+{
+	size_t n = db_field_len(v, cap);
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return cal_error_set(CAL_ERR_ARG,
+					     "%s '%.*s': %s holds a control character (byte "
+					     "0x%02x at %zu): one line of plain text",
+					     what, idn, id, name, (unsigned char)v[i], i + 1);
+	return CAL_OK;
+}
+
+static int instrument_text_check(const struct cal_instrument *in, int idn)
+{
+	const struct {
+		const char *name, *v;
+		size_t cap;
+	} f[] = {
+		{ "id", in->id, sizeof(in->id) },
+		{ "type", in->type, sizeof(in->type) },
+		{ "manufacturer", in->manufacturer, sizeof(in->manufacturer) },
+		{ "model", in->model, sizeof(in->model) },
+		{ "serial", in->serial, sizeof(in->serial) },
+		{ "owner", in->owner, sizeof(in->owner) },
+		{ "class", in->accuracy_class, sizeof(in->accuracy_class) },
+		{ "unit", in->unit, sizeof(in->unit) },
+	};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		int rc = db_text_check("instrument", in->id, idn, f[i].name, f[i].v, f[i].cap);
+
+		if (rc)
+			return rc;
+	}
+	return CAL_OK;
+}
+
 static int instrument_check(const struct cal_instrument *in)
 {
 	int idn = (int)db_field_len(in->id, sizeof(in->id));
+	int rc;
 
 	if (!idn)
 		return cal_error_set(CAL_ERR_ARG, "instrument: id is empty");
+	rc = instrument_text_check(in, idn);
+	if (rc)
+		return rc;
 	if (!db_field_set(in->type, sizeof(in->type)))
 		return cal_error_set(CAL_ERR_ARG, "instrument '%.*s': type is empty", idn, in->id);
 	if (!db_field_set(in->serial, sizeof(in->serial)))
@@ -168,7 +216,7 @@ static int instrument_check(const struct cal_instrument *in)
 				"flow-meter or fuel-dispenser",
 				idn, in->id, kind);
 		if (strcmp(kind, "water-meter") == 0) {
-			int rc = water_meter_check(in, idn);
+			rc = water_meter_check(in, idn);
 
 			if (rc)
 				return rc;

@@ -162,10 +162,27 @@ int cal_db_cert_amend(struct cal_revision *out, struct cal_db *db, const char *n
 	if (!reason[0])
 		return cal_error_set(CAL_ERR_ARG,
 				     "amend %s: say why (the reason is on the revision)", number);
+	if (strlen(reason) >= sizeof(out->reason) || (note && strlen(note) >= sizeof(out->note)) ||
+	    (owner && strlen(owner) >= sizeof(out->owner)) ||
+	    (location && strlen(location) >= sizeof(out->location)))
+		return cal_error_set(CAL_ERR_ARG,
+				     "amend %s: too long (reason and note under %zu bytes, owner "
+				     "%zu, location %zu): nothing is cut from a signed document",
+				     number, sizeof(out->reason), sizeof(out->owner),
+				     sizeof(out->location));
 	if (!owner && !location && !(note && note[0]))
 		return cal_error_set(CAL_ERR_ARG,
 				     "amend %s: nothing to correct (owner, location or a note)",
 				     number);
+	if ((rc = db_text_check("amendment of", number, (int)strlen(number), "the reason", reason,
+				strlen(reason) + 1)) ||
+	    (owner && (rc = db_text_check("amendment of", number, (int)strlen(number), "the owner",
+					  owner, strlen(owner) + 1))) ||
+	    (location && (rc = db_text_check("amendment of", number, (int)strlen(number),
+					     "the location", location, strlen(location) + 1))) ||
+	    (note && (rc = db_text_check("amendment of", number, (int)strlen(number), "the note",
+					 note, strlen(note) + 1))))
+		return rc;
 	if (cal_db_revision_get(&last, db, number) == CAL_OK)
 		return cal_error_set(CAL_ERR_REFUSED,
 				     "%s is a revision of %s: amend the original (each revision "

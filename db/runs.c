@@ -190,6 +190,15 @@ int cal_db_run_begin(int64_t *run_id, struct cal_db *db, const struct cal_run *i
 				       in->cond.humidity_pct >= 0 && in->cond.humidity_pct <= 100))
 		return cal_error_set(CAL_ERR_ARG, "run: relative humidity %g %% is not 0..100",
 				     in->cond.humidity_pct);
+	if (db_text_check("run of", instr, (int)strlen(instr), "the location", in->cond.location,
+			  sizeof(in->cond.location)) ||
+	    db_text_check("run of", instr, (int)strlen(instr), "checked by", in->cond.checked_by,
+			  sizeof(in->cond.checked_by)) ||
+	    db_text_check("run of", instr, (int)strlen(instr), "the sticker", in->cond.sticker_no,
+			  sizeof(in->cond.sticker_no)) ||
+	    db_text_check("run of", instr, (int)strlen(instr), "the operator", in->operator_name,
+			  sizeof(in->operator_name)))
+		return CAL_ERR_ARG;
 	if (db_field_set(in->cond.received_date, sizeof(in->cond.received_date))) {
 		struct cal_date d;
 		char buf[sizeof(in->cond.received_date) + 1];

@@ -546,6 +546,24 @@ static const char schema_v5[] =
 	"BEGIN SELECT RAISE(ABORT, 'signing keys are immutable'); END;\n"
 	"CREATE TRIGGER signing_keys_no_delete BEFORE DELETE ON signing_keys\n"
 	"BEGIN SELECT RAISE(ABORT, 'signing keys are immutable'); END;\n"
+	/*
+	 * What a document says of its issue beyond the certificate row, frozen
+	 * then (a reprint shows the approver of the day it was issued, not of
+	 * today): who authorised it, the place of issue, the accreditation, the
+	 * verification address its QR code carries. Part of its signed content.
+	 */
+	"CREATE TABLE cert_issue (\n"
+	"  number         TEXT PRIMARY KEY NOT NULL REFERENCES certificates(number),\n"
+	"  approver       TEXT NOT NULL DEFAULT '',\n"
+	"  approver_title TEXT NOT NULL DEFAULT '',\n"
+	"  place          TEXT NOT NULL DEFAULT '',\n"
+	"  accreditation  TEXT NOT NULL DEFAULT '',\n"
+	"  verify_url     TEXT NOT NULL DEFAULT ''\n"
+	") STRICT;\n"
+	"CREATE TRIGGER cert_issue_no_update BEFORE UPDATE ON cert_issue\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificate issue records are immutable'); END;\n"
+	"CREATE TRIGGER cert_issue_no_delete BEFORE DELETE ON cert_issue\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificate issue records are immutable'); END;\n"
 	"CREATE TABLE cert_signatures (\n"
 	"  number         TEXT PRIMARY KEY NOT NULL REFERENCES certificates(number),\n"
 	"  content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),\n"

@@ -68,6 +68,9 @@ static const struct part parts[DB_CANON_PARTS] = {
 	{ "settle_evidence",
 	  "SELECT reading_id, setpoint_si, rule, held_ms, rate_si, polls, samples "
 	  "FROM settle_evidence WHERE run_id = ?1 ORDER BY reading_id" },
+	{ "cert_issue",
+	  "SELECT approver, approver_title, place, accreditation, verify_url FROM cert_issue "
+	  "WHERE number = ?2" },
 };
 
 struct buf {
@@ -371,6 +374,64 @@ bool cal_db_has_signer(const struct cal_db *db)
 	return db && db->has_signer;
 }
 
+/* The settings of the day of issue a document keeps (cert_issue). */
+static int issue_record(struct cal_db *db, const char *number)
+{
+	static const char *const keys[] = { "lab.approver", "lab.approver_title", "lab.place",
+					    "lab.accreditation", "verify.base_url" };
+	char v[5][256];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	for (size_t i = 0; i < 5; i++)
+		if (cal_db_setting_get(v[i], sizeof(v[i]), db, keys[i]) != CAL_OK) {
+			v[i][0] = '\0';
+			cal_error_clear();
+		}
+	rc = db_prepare(&st, db,
+			"INSERT INTO cert_issue(number, approver, approver_title, place, "
+			"accreditation, verify_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	if (rc)
+		return rc;
+	db_bind_str(st, 1, number);
+	for (int i = 0; i < 5; i++)
+		db_bind_str(st, i + 2, v[i]);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(db, "certificate issue record");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cal_db_cert_issue_get(struct cal_cert_issue *out, struct cal_db *db, const char *number)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_prepare(&st, db,
+			"SELECT approver, approver_title, place, accreditation, verify_url "
+			"FROM cert_issue WHERE number = ?1");
+	if (rc)
+		return rc;
+	db_bind_str(st, 1, number);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		out->present = true;
+		db_col_text(out->approver, sizeof(out->approver), st, 0);
+		db_col_text(out->approver_title, sizeof(out->approver_title), st, 1);
+		db_col_text(out->place, sizeof(out->place), st, 2);
+		db_col_text(out->accreditation, sizeof(out->accreditation), st, 3);
+		db_col_text(out->verify_url, sizeof(out->verify_url), st, 4);
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		rc = db_fail(db, "certificate issue record");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Called by cal_db_run_complete in its transaction, after the run is completed. */
 int db_cert_sign(struct cal_db *db, const struct cal_cert *c, const char *serial)
 {
@@ -384,7 +445,22 @@ int db_cert_sign(struct cal_db *db, const struct cal_cert *c, const char *serial
 				     "the centre signs its documents and its private key is not "
 				     "loaded (setting sign.key_file): %s is not issued",
 				     c->number);
-	rc = db_cert_digest(digest, db, c->number);
+	if (db->has_signer) {
+		unsigned char pk[32];
+
+		rc = cal_db_signing_key_get(pk, NULL, 0, db, db->signer.key_id);
+		if (rc == CAL_ERR_NOTFOUND)
+			rc = cal_error_set(
+				CAL_ERR_REFUSED,
+				"the loaded key %s is not registered in this database: %s "
+				"is not issued",
+				db->signer.key_id, c->number);
+		if (rc)
+			return rc;
+	}
+	rc = issue_record(db, c->number);
+	if (!rc)
+		rc = db_cert_digest(digest, db, c->number);
 	if (rc)
 		return rc;
 	sig64[0] = '\0';

@@ -520,6 +520,19 @@ static void app(char *b, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "NAME = V UNIT" after *@sep when V > 0; then "; " is the separator. */
+static void app_value(char *b, size_t size, const char **sep, const char *name, double v,
+		      const char *unit)
+{
+	char x[48];
+
+	if (!(v > 0))
+		return;
+	cal_num_format_g(x, sizeof(x), v);
+	app(b, size, "%s%s = %s %s", *sep, name, x, unit);
+	*sep = "; ";
+}
+
 /* The instrument's metrological characteristics in one line, per language. */
 static void characteristics(char *b, size_t size, const struct cal_instrument *in, bool vi)
 {
@@ -562,26 +575,11 @@ static void characteristics(char *b, size_t size, const struct cal_instrument *i
 		}
 		sep = "; ";
 	} else {
-		if (in->max > 0) {
-			cal_num_format_g(x, sizeof(x), in->max);
-			app(b, size, "%sMax = %s %s", sep, x, in->unit);
-			sep = "; ";
-		}
-		if (in->min > 0) {
-			cal_num_format_g(x, sizeof(x), in->min);
-			app(b, size, "%sMin = %s %s", sep, x, in->unit);
-			sep = "; ";
-		}
-		if (in->e > 0) {
-			cal_num_format_g(x, sizeof(x), in->e);
-			app(b, size, "%se = %s %s", sep, x, in->unit);
-			sep = "; ";
-		}
+		app_value(b, size, &sep, "Max", in->max, in->unit);
+		app_value(b, size, &sep, "Min", in->min, in->unit);
+		app_value(b, size, &sep, "e", in->e, in->unit);
 	}
-	if (in->d > 0) {
-		cal_num_format_g(x, sizeof(x), in->d);
-		app(b, size, "%sd = %s %s", sep, x, in->unit);
-	}
+	app_value(b, size, &sep, "d", in->d, in->unit);
 }
 
 static void identification(struct xw *w, const char *ref_type, const char *issuer,
@@ -592,6 +590,24 @@ static void identification(struct xw *w, const char *ref_type, const char *issue
 	leaf(w, "dcc:value", value);
 	text2(w, "dcc:name", vi, en);
 	x_close(w, "dcc:identification");
+}
+
+/* The identifications of an item or a standard, the same in each. */
+static void id_serial(struct xw *w, const char *serial)
+{
+	identification(w, "calbench_serialNumber", "manufacturer", serial, "Số", "Serial number");
+}
+
+static void id_register(struct xw *w, const char *id)
+{
+	identification(w, "calbench_registerId", "calibrationLaboratory", id, "Mã quản lý",
+		       "Register id");
+}
+
+static void id_certificate(struct xw *w, const char *cert_no)
+{
+	identification(w, "calbench_calibrationCertificate", "other", cert_no,
+		       "Số giấy chứng nhận hiệu chuẩn", "Calibration certificate No.");
 }
 
 static void software(struct xw *w, const char *tag, const char *release)
@@ -662,10 +678,8 @@ static void items(struct xw *w, const struct cal_certdoc *d)
 	if (in->model[0])
 		leaf(w, "dcc:model", in->model);
 	x_open(w, "dcc:identifications", NULL);
-	identification(w, "calbench_serialNumber", "manufacturer", in->serial, "Số",
-		       "Serial number");
-	identification(w, "calbench_registerId", "calibrationLaboratory", in->id, "Mã quản lý",
-		       "Register id");
+	id_serial(w, in->serial);
+	id_register(w, in->id);
 	if (run->cond.sticker_no[0])
 		identification(w, "calbench_stickerNumber", "calibrationLaboratory",
 			       run->cond.sticker_no, "Số tem kiểm định",
@@ -705,38 +719,34 @@ static void laboratory(struct xw *w, const struct cal_certdoc *d)
 	x_close(w, "dcc:calibrationLaboratory");
 }
 
+static void resp_person(struct xw *w, const char *name, const char *role, bool main_signer)
+{
+	x_open(w, "dcc:respPerson", NULL);
+	x_open(w, "dcc:person", NULL);
+	text1(w, "dcc:name", name);
+	x_close(w, "dcc:person");
+	leaf(w, "dcc:role", role);
+	if (main_signer)
+		leaf(w, "dcc:mainSigner", "true");
+	x_close(w, "dcc:respPerson");
+}
+
 static void resp_persons(struct xw *w, const struct cal_certdoc *d)
 {
 	bool cal = is_calibration(d);
 
 	x_open(w, "dcc:respPersons", NULL);
-	x_open(w, "dcc:respPerson", NULL);
-	x_open(w, "dcc:person", NULL);
-	text1(w, "dcc:name", d->v.run.operator_name);
-	x_close(w, "dcc:person");
-	leaf(w, "dcc:role",
-	     cal ? "Người thực hiện hiệu chuẩn / Calibration performed by"
-		 : "Kiểm định viên / Verification officer");
-	x_close(w, "dcc:respPerson");
-	if (d->v.run.cond.checked_by[0]) {
-		x_open(w, "dcc:respPerson", NULL);
-		x_open(w, "dcc:person", NULL);
-		text1(w, "dcc:name", d->v.run.cond.checked_by);
-		x_close(w, "dcc:person");
-		leaf(w, "dcc:role", "Người kiểm soát / Checked by");
-		x_close(w, "dcc:respPerson");
-	}
-	if (d->centre.approver[0]) {
-		x_open(w, "dcc:respPerson", NULL);
-		x_open(w, "dcc:person", NULL);
-		text1(w, "dcc:name", d->centre.approver);
-		x_close(w, "dcc:person");
-		leaf(w, "dcc:role",
-		     d->centre.approver_title[0] ? d->centre.approver_title
-						 : "Người phê duyệt / Approved by");
-		leaf(w, "dcc:mainSigner", "true");
-		x_close(w, "dcc:respPerson");
-	}
+	resp_person(w, d->v.run.operator_name,
+		    cal ? "Người thực hiện hiệu chuẩn / Calibration performed by"
+			: "Kiểm định viên / Verification officer",
+		    false);
+	if (d->v.run.cond.checked_by[0])
+		resp_person(w, d->v.run.cond.checked_by, "Người kiểm soát / Checked by", false);
+	if (d->centre.approver[0])
+		resp_person(w, d->centre.approver,
+			    d->centre.approver_title[0] ? d->centre.approver_title
+							: "Người phê duyệt / Approved by",
+			    true);
 	x_close(w, "dcc:respPersons");
 }
 
@@ -762,6 +772,25 @@ static void declaration_named(struct xw *w, const char *vi, const char *en, cons
 	if (text && text[0])
 		content(w, NULL, text, NULL);
 	x_close(w, "dcc:declaration");
+}
+
+/* A declaration of one text, in Vietnamese and in English. */
+static void declaration_text(struct xw *w, const char *vi, const char *en)
+{
+	x_open(w, "dcc:declaration", NULL);
+	content(w, "vi", vi, NULL);
+	content(w, "en", en, NULL);
+	x_close(w, "dcc:declaration");
+}
+
+/* A statement of the date @date, its declaration named @vi / @en. */
+static void date_statement(struct xw *w, const char *ref_type, const char *vi, const char *en,
+			   const char *text, const char *date)
+{
+	x_open(w, "dcc:statement", ref_type);
+	declaration_named(w, vi, en, text);
+	leaf(w, "dcc:date", date);
+	x_close(w, "dcc:statement");
 }
 
 static void conformity_statement(struct xw *w, const struct cal_certdoc *d)
@@ -831,24 +860,14 @@ static void statements(struct xw *w, const struct cal_certdoc *d)
 	x_open(w, "dcc:statements", NULL);
 
 	x_open(w, "dcc:statement", "calbench_documentTitle");
-	x_open(w, "dcc:declaration", NULL);
-	content(w, "vi", cal_certdoc_title_vi(c->kind), NULL);
-	content(w, "en", cal_certdoc_title_en(c->kind), NULL);
-	x_close(w, "dcc:declaration");
+	declaration_text(w, cal_certdoc_title_vi(c->kind), cal_certdoc_title_en(c->kind));
 	x_close(w, "dcc:statement");
 
-	if (date_of(date, c->issue_date)) {
-		x_open(w, "dcc:statement", "calbench_issueDate");
-		declaration_named(w, "Ngày cấp", "Date of issue", d->centre.place);
-		leaf(w, "dcc:date", date);
-		x_close(w, "dcc:statement");
-	}
-	if (date_of(date, c->valid_until)) {
-		x_open(w, "dcc:statement", "calbench_validUntil");
-		declaration_named(w, "Thời hạn đến", "Valid until", NULL);
-		leaf(w, "dcc:date", date);
-		x_close(w, "dcc:statement");
-	}
+	if (date_of(date, c->issue_date))
+		date_statement(w, "calbench_issueDate", "Ngày cấp", "Date of issue",
+			       d->centre.place, date);
+	if (date_of(date, c->valid_until))
+		date_statement(w, "calbench_validUntil", "Thời hạn đến", "Valid until", NULL, date);
 
 	conformity_statement(w, d);
 
@@ -863,50 +882,38 @@ static void statements(struct xw *w, const struct cal_certdoc *d)
 
 	if (any_u) {
 		x_open(w, "dcc:statement", "calbench_uncertainty");
-		x_open(w, "dcc:declaration", NULL);
-		content(w, "vi",
+		declaration_text(
+			w,
 			"Độ không đảm bảo đo mở rộng U được công bố là độ không đảm bảo đo chuẩn "
 			"nhân với hệ số phủ k ghi kèm mỗi giá trị (theo số bậc tự do hiệu dụng), "
 			"tương ứng với xác suất phủ khoảng 95 %.",
-			NULL);
-		content(w, "en",
 			"The reported expanded uncertainty U is the standard uncertainty "
 			"multiplied by the coverage factor k given with each value (from the "
 			"effective degrees of freedom), which corresponds to a coverage "
-			"probability of approximately 95 % (GUM, ILAC-P14).",
-			NULL);
-		x_close(w, "dcc:declaration");
+			"probability of approximately 95 % (GUM, ILAC-P14).");
 		x_close(w, "dcc:statement");
 	}
 	if (d->n_weights + d->n_refs > 0) {
 		x_open(w, "dcc:statement", "calbench_traceability");
 		leaf(w, "dcc:traceable", "true");
-		x_open(w, "dcc:declaration", NULL);
-		content(w, "vi",
+		declaration_text(
+			w,
 			"Liên kết chuẩn đo lường qua các chuẩn đã dùng (measuringEquipments), mỗi "
 			"chuẩn với giấy chứng nhận hiệu chuẩn và hạn hiệu chuẩn của nó.",
-			NULL);
-		content(w, "en",
 			"Metrological traceability through the reference standards used "
 			"(measuringEquipments), each with its calibration certificate and due "
-			"date.",
-			NULL);
-		x_close(w, "dcc:declaration");
+			"date.");
 		x_close(w, "dcc:statement");
 	}
 
 	x_open(w, "dcc:statement", "calbench_scope");
-	x_open(w, "dcc:declaration", NULL);
-	content(w, "vi",
+	declaration_text(
+		w,
 		"Kết quả chỉ có giá trị đối với phương tiện đo nêu trên. Không được sao chép "
 		"không đầy đủ tài liệu này khi chưa có sự đồng ý bằng văn bản của đơn vị.",
-		NULL);
-	content(w, "en",
 		"The results relate only to the item identified above. This document shall "
 		"not be reproduced except in full without the written approval of the "
-		"laboratory.",
-		NULL);
-	x_close(w, "dcc:declaration");
+		"laboratory.");
 	x_close(w, "dcc:statement");
 
 	if (d->v.run.cond.location[0]) {
@@ -1021,11 +1028,9 @@ static void weight(struct xw *w, const struct cal_standard *s)
 	}
 	std_description(w, s->cert_no, s->due_date, NULL);
 	x_open(w, "dcc:identifications", NULL);
-	identification(w, "calbench_registerId", "calibrationLaboratory", s->id, "Mã quản lý",
-		       "Register id");
+	id_register(w, s->id);
 	if (s->cert_no[0])
-		identification(w, "calbench_calibrationCertificate", "other", s->cert_no,
-			       "Số giấy chứng nhận hiệu chuẩn", "Calibration certificate No.");
+		id_certificate(w, s->cert_no);
 	x_close(w, "dcc:identifications");
 	x_open(w, "dcc:measuringEquipmentQuantities", NULL);
 	quantity_of(w, "dcc:measuringEquipmentQuantity", "basic_nominalValue", "Giá trị danh định",
@@ -1076,14 +1081,11 @@ static void range_standard(struct xw *w, const struct cal_pstandard *s)
 	if (s->model[0])
 		leaf(w, "dcc:model", s->model);
 	x_open(w, "dcc:identifications", NULL);
-	identification(w, "calbench_registerId", "calibrationLaboratory", s->id, "Mã quản lý",
-		       "Register id");
+	id_register(w, s->id);
 	if (s->serial[0])
-		identification(w, "calbench_serialNumber", "manufacturer", s->serial, "Số",
-			       "Serial number");
+		id_serial(w, s->serial);
 	if (s->cert_no[0])
-		identification(w, "calbench_calibrationCertificate", "other", s->cert_no,
-			       "Số giấy chứng nhận hiệu chuẩn", "Calibration certificate No.");
+		id_certificate(w, s->cert_no);
 	x_close(w, "dcc:identifications");
 	x_open(w, "dcc:measuringEquipmentQuantities", NULL);
 	quantity_of(w, "dcc:measuringEquipmentQuantity", "calbench_rangeLower",
@@ -1151,6 +1153,18 @@ static void point(struct xw *w, const struct cal_result *r)
 	x_close(w, "dcc:result");
 }
 
+/* One influence condition, @q its value: named @vi / @en, its quantity @qvi / @qen. */
+static void influence_condition(struct xw *w, const char *ref_type, const char *vi, const char *en,
+				const char *qvi, const char *qen, const struct qval *q)
+{
+	x_open(w, "dcc:influenceCondition", ref_type);
+	text2(w, "dcc:name", vi, en);
+	x_open(w, "dcc:data", NULL);
+	quantity(w, "dcc:quantity", NULL, qvi, qen, q);
+	x_close(w, "dcc:data");
+	x_close(w, "dcc:influenceCondition");
+}
+
 /* Ambient conditions recorded with the run (ISO/IEC 17025 7.8.4.1 b). */
 static void influence_conditions(struct xw *w, const struct cal_run_conditions *c)
 {
@@ -1159,22 +1173,13 @@ static void influence_conditions(struct xw *w, const struct cal_run_conditions *
 	if (!c->has_temperature && !c->has_humidity)
 		return;
 	x_open(w, "dcc:influenceConditions", NULL);
-	if (c->has_temperature && qval_make(&q, c->temperature_c, "°C", 1, NAN, NAN, false)) {
-		x_open(w, "dcc:influenceCondition", "calbench_ambientTemperature");
-		text2(w, "dcc:name", "Nhiệt độ môi trường", "Ambient temperature");
-		x_open(w, "dcc:data", NULL);
-		quantity(w, "dcc:quantity", NULL, "Nhiệt độ", "Temperature", &q);
-		x_close(w, "dcc:data");
-		x_close(w, "dcc:influenceCondition");
-	}
-	if (c->has_humidity && qval_make(&q, c->humidity_pct, "%", 0, NAN, NAN, false)) {
-		x_open(w, "dcc:influenceCondition", "calbench_relativeHumidity");
-		text2(w, "dcc:name", "Độ ẩm tương đối", "Relative humidity");
-		x_open(w, "dcc:data", NULL);
-		quantity(w, "dcc:quantity", NULL, "Độ ẩm tương đối", "Relative humidity", &q);
-		x_close(w, "dcc:data");
-		x_close(w, "dcc:influenceCondition");
-	}
+	if (c->has_temperature && qval_make(&q, c->temperature_c, "°C", 1, NAN, NAN, false))
+		influence_condition(w, "calbench_ambientTemperature", "Nhiệt độ môi trường",
+				    "Ambient temperature", "Nhiệt độ", "Temperature", &q);
+	if (c->has_humidity && qval_make(&q, c->humidity_pct, "%", 0, NAN, NAN, false))
+		influence_condition(w, "calbench_relativeHumidity", "Độ ẩm tương đối",
+				    "Relative humidity", "Độ ẩm tương đối", "Relative humidity",
+				    &q);
 	x_close(w, "dcc:influenceConditions");
 }
 

@@ -201,7 +201,18 @@ static void head(struct cal_docout *out, const struct cal_verify *v, const char 
 	field(out, "fail_reason", run->fail_reason, true);
 	field(out, "identified_model", run->dut_model, true);
 	field(out, "identified_serial", run->dut_serial, true);
+	/* what the document states of the run besides the measurements */
+	field(out, "location", run->cond.location, true);
+	field(out, "received", run->cond.received_date, true);
+	if (run->cond.has_temperature)
+		num(out, "temperature_c", run->cond.temperature_c, -1);
+	if (run->cond.has_humidity)
+		num(out, "humidity_pct", run->cond.humidity_pct, -1);
+	field(out, "checked_by", run->cond.checked_by, true);
+	field(out, "sticker", run->cond.sticker_no, true);
 	cal_docout_puts(out, "}");
+	if (v->rev.number[0])
+		field(out, "amend_note", v->rev.note, true);
 }
 
 int cal_json_certdoc(struct cal_docout *out, const struct cal_certdoc *d)
@@ -209,6 +220,17 @@ int cal_json_certdoc(struct cal_docout *out, const struct cal_certdoc *d)
 	if (!out || !d)
 		return cal_error_set(CAL_ERR_ARG, "json: bad arguments");
 	head(out, &d->v, d->decision_rule);
+	/* the document's integrity: its content digest, the key that signed it, its QR text */
+	{
+		char qr[1024];
+
+		field(out, "content_sha256", d->sig.content_sha256, true);
+		field(out, "key_id", d->sig.key_id, true);
+		if (cal_certdoc_qr_text(qr, sizeof(qr), d) != CAL_OK)
+			qr[0] = '\0';
+		field(out, "qr", qr, true);
+		field(out, "approved_by", d->centre.approver, true);
+	}
 	standards(out, d);
 	results(out, d->results, d->n_results);
 	cal_docout_puts(out, "}\n");

@@ -132,6 +132,26 @@ static void decision_rule(char *buf, size_t size, char *limits, size_t lsize, st
 	cal_error_clear();
 }
 
+/*
+ * What the document kept of the day of its issue replaces today's settings:
+ * a reprint shows who authorised it then (documents before schema v5 keep
+ * today's).
+ */
+static int frozen_centre(struct cal_centre *c, struct cal_db *db, const char *number)
+{
+	struct cal_cert_issue is;
+	int err = cal_db_cert_issue_get(&is, db, number);
+
+	if (err || !is.present)
+		return err;
+	snprintf(c->approver, sizeof(c->approver), "%s", is.approver);
+	snprintf(c->approver_title, sizeof(c->approver_title), "%s", is.approver_title);
+	snprintf(c->place, sizeof(c->place), "%s", is.place);
+	snprintf(c->accreditation, sizeof(c->accreditation), "%s", is.accreditation);
+	snprintf(c->verify_url, sizeof(c->verify_url), "%s", is.verify_url);
+	return CAL_OK;
+}
+
 void cal_certdoc_free(struct cal_certdoc *d)
 {
 	if (!d)
@@ -173,6 +193,9 @@ int cal_certdoc_load(struct cal_certdoc **out, struct cal_db *db, const char *nu
 		err = cal_centre_load(&d->centre, db);
 	if (!err)
 		err = cal_db_cert_signature(&d->sig, db, d->v.cert.number);
+	if (!err)
+		err = frozen_centre(&d->centre, db,
+				    d->v.rev.number[0] ? d->v.rev.original : d->v.cert.number);
 	if (err) {
 		cal_certdoc_free(d);
 		return err;

@@ -40,6 +40,7 @@
  * through its installed headers, hpdf_fontdef.h).
  */
 #include "cal/pdf.h"
+#include "cal/pngcheck.h"
 
 #include <errno.h>
 #include <math.h>
@@ -202,16 +203,6 @@ static int check_readable(const char *path, const char *what, const char *hint)
 
 /* ---- composite glyphs -------------------------------------------------- */
 
-static unsigned be16(const unsigned char *b)
-{
-	return (unsigned)b[0] << 8 | b[1];
-}
-
-static uint32_t be32(const unsigned char *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 static void ttf_comps_free(struct ttf_comps *tc)
 {
 	free(tc->first);
@@ -220,81 +211,39 @@ static void ttf_comps_free(struct ttf_comps *tc)
 	memset(tc, 0, sizeof(*tc));
 }
 
-/* Where the table @tag of the font is; false when it is not there whole. */
-static bool ttf_table(size_t *off, size_t *len, const unsigned char *f, size_t size,
-		      const char *tag)
-{
-	unsigned n = size >= 12 ? be16(f + 4) : 0;
-
-	for (unsigned i = 0; i < n && 12 + 16 * (size_t)(i + 1) <= size; i++) {
-		const unsigned char *r = f + 12 + 16 * (size_t)i;
-
-		if (memcmp(r, tag, 4) == 0) {
-			*off = be32(r + 8);
-			*len = be32(r + 12);
-			return *off <= size && *len <= size - *off;
-		}
-	}
-	return false;
-}
-
 /*
- * Check that the font data @f is a TrueType font libharu can load (it
- * crashes on some other files) and read its composite glyphs: their direct
- * components. CAL_ERR_CONFIG naming @path when it is not such a font.
+ * Check that the font data @f is a TrueType font libharu can load
+ * (cal_ttf_open) and read its composite glyphs: their direct components.
+ * CAL_ERR_CONFIG naming @path when it is not such a font.
  */
 static int ttf_comps_parse(struct ttf_comps *tc, const unsigned char *f, size_t size,
 			   const char *path)
 {
-	static const char *const need[] = { "head", "hhea", "maxp", "hmtx", "loca",
-					    "glyf", "cmap", "name", "OS/2", "post" };
-	size_t ho, hl, mo, ml, lo, ll, go, gl, cap = 0, n = 0;
-	unsigned ng, longloca;
+	struct ttf_font t;
+	size_t cap = 0, n = 0;
+	unsigned ng;
+	int err;
 
 	memset(tc, 0, sizeof(*tc));
-	if (size >= 4 && memcmp(f, "ttcf", 4) == 0)
-		return cal_error_set(CAL_ERR_CONFIG,
-				     "PDF font %s: a font collection (.ttc); name one .ttf file",
-				     path);
-	if (size >= 4 && memcmp(f, "OTTO", 4) == 0)
-		return cal_error_set(CAL_ERR_CONFIG,
-				     "PDF font %s: OpenType with CFF outlines; a TrueType (.ttf) "
-				     "font is needed",
-				     path);
-	if (size < 12 || (be32(f) != 0x00010000 && memcmp(f, "true", 4) != 0))
-		return cal_error_set(CAL_ERR_CONFIG, "PDF font %s: not a TrueType font file", path);
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (!ttf_table(&ho, &hl, f, size, need[i]))
-			return cal_error_set(CAL_ERR_CONFIG,
-					     "PDF font %s: not a usable TrueType font (no '%s' "
-					     "table)",
-					     path, need[i]);
-	if (!ttf_table(&ho, &hl, f, size, "head") || hl < 54 ||
-	    !ttf_table(&mo, &ml, f, size, "maxp") || ml < 6 ||
-	    !ttf_table(&lo, &ll, f, size, "loca") || !ttf_table(&go, &gl, f, size, "glyf"))
-		return cal_error_set(CAL_ERR_CONFIG, "PDF font %s: not a usable TrueType font",
-				     path);
-	ng = be16(f + mo + 4);
-	longloca = be16(f + ho + 50) != 0;
-	if (!ng || ll < ((size_t)ng + 1) * (longloca ? 4 : 2))
-		return cal_error_set(CAL_ERR_CONFIG,
-				     "PDF font %s: not a usable TrueType font (bad 'loca' table)",
-				     path);
+	err = cal_ttf_open(&t, f, size, path);
+	if (err)
+		return err;
+	ng = t.n_glyphs;
 	tc->first = calloc((size_t)ng + 1, sizeof(*tc->first));
 	tc->stack = calloc(ng, sizeof(*tc->stack));
 	if (!tc->first || !tc->stack)
 		goto nomem;
 	for (unsigned g = 0; g < ng; g++) {
-		size_t a = longloca ? be32(f + lo + 4 * (size_t)g)
-				    : 2 * (size_t)be16(f + lo + 2 * (size_t)g);
-		size_t b = longloca ? be32(f + lo + 4 * (size_t)g + 4)
-				    : 2 * (size_t)be16(f + lo + 2 * (size_t)g + 2);
+		struct ttf_comp_iter it;
+		size_t a, b, q;
 
+		cal_ttf_glyph(&t, g, &a, &b);
 		tc->first[g] = (uint32_t)n;
-		if (b > gl || a + 10 > b || (int16_t)be16(f + go + a) >= 0)
+		if (b > t.glyf.len || a + 10 > b || (int16_t)ttf_be16(t.glyf.p + a) >= 0)
 			continue; /* empty, simple, or out of the table */
-		for (size_t q = go + a + 10, end = go + b, k = 0; q + 4 <= end && k < 64; k++) {
-			unsigned flags = be16(f + q), gid = be16(f + q + 2);
+		cal_ttf_comp_begin(&it, t.glyf.p + a, b - a);
+		while ((q = cal_ttf_comp_next(&it))) {
+			unsigned gid = ttf_be16(t.glyf.p + a + q + 2);
 
 			if (n == cap) {
 				size_t nc = cap ? 2 * cap : 1024;
@@ -307,15 +256,6 @@ static int ttf_comps_parse(struct ttf_comps *tc, const unsigned char *f, size_t 
 			}
 			if (gid < ng)
 				tc->comp[n++] = (uint16_t)gid;
-			q += 4 + (flags & 1 ? 4 : 2);
-			if (flags & 8)
-				q += 2;
-			else if (flags & 0x40)
-				q += 4;
-			else if (flags & 0x80)
-				q += 8;
-			if (!(flags & 0x20))
-				break;
 		}
 	}
 	tc->first[ng] = (uint32_t)n;
@@ -1552,31 +1492,23 @@ static void uncertainty_statement(struct ctx *c)
 		if (d->results[i].k > 0 && fabs(d->results[i].k - 2) > 1e-9)
 			all2 = false;
 	c->y -= 3;
-	if (all2) {
-		para(c, c->reg, 7.6f, 9.2f, MARGIN_X, LEFT,
-		     "Độ không đảm bảo đo mở rộng được công bố là độ không đảm bảo đo chuẩn nhân "
-		     "với hệ số phủ k = 2, đối với phân bố chuẩn tương ứng với xác suất phủ xấp xỉ "
-		     "95 %.");
-		gray(c, 0.3f);
-		para(c, c->reg, 7.6f, 9.2f, MARGIN_X, LEFT,
-		     "The reported expanded uncertainty of measurement is stated as the standard "
-		     "uncertainty of measurement multiplied by the coverage factor k = 2, which "
-		     "for "
-		     "a normal distribution corresponds to a coverage probability of approximately "
-		     "95 %.");
-	} else {
-		para(c, c->reg, 7.6f, 9.2f, MARGIN_X, LEFT,
-		     "Độ không đảm bảo đo mở rộng được công bố là độ không đảm bảo đo chuẩn nhân "
-		     "với hệ số phủ k nêu tại từng điểm (từ bậc tự do hiệu dụng νeff), tương ứng "
-		     "với xác suất phủ xấp xỉ 95 %.");
-		gray(c, 0.3f);
-		para(c, c->reg, 7.6f, 9.2f, MARGIN_X, LEFT,
-		     "The reported expanded uncertainty of measurement is stated as the standard "
-		     "uncertainty of measurement multiplied by the coverage factor k given for "
-		     "each "
-		     "point (from its effective degrees of freedom νeff), which corresponds to a "
-		     "coverage probability of approximately 95 %.");
-	}
+	para(c, c->reg, 7.6f, 9.2f, MARGIN_X, LEFT,
+	     all2 ? "Độ không đảm bảo đo mở rộng được công bố là độ không đảm bảo đo chuẩn nhân "
+		    "với hệ số phủ k = 2, đối với phân bố chuẩn tương ứng với xác suất phủ xấp xỉ "
+		    "95 %."
+		  : "Độ không đảm bảo đo mở rộng được công bố là độ không đảm bảo đo chuẩn nhân "
+		    "với hệ số phủ k nêu tại từng điểm (từ bậc tự do hiệu dụng νeff), tương ứng "
+		    "với xác suất phủ xấp xỉ 95 %.");
+	gray(c, 0.3f);
+	para(c, c->reg, 7.6f, 9.2f, MARGIN_X, LEFT,
+	     all2 ? "The reported expanded uncertainty of measurement is stated as the standard "
+		    "uncertainty of measurement multiplied by the coverage factor k = 2, which for "
+		    "a normal distribution corresponds to a coverage probability of approximately "
+		    "95 %."
+		  : "The reported expanded uncertainty of measurement is stated as the standard "
+		    "uncertainty of measurement multiplied by the coverage factor k given for each "
+		    "point (from its effective degrees of freedom νeff), which corresponds to a "
+		    "coverage probability of approximately 95 %.");
 	gray(c, 0);
 }
 
@@ -1774,6 +1706,9 @@ static int begin(struct ctx *c, struct cal_pdf *p, const struct cal_certdoc *d)
 		err = check_readable(logo, "lab.logo",
 				     " (a PNG file; calbench setting set lab.logo "
 				     "FILE)");
+		/* libpng under libharu aborts on a damaged file: checked whole first */
+		if (!err)
+			err = cal_png_check(logo, 4096);
 		if (err)
 			return err;
 	}

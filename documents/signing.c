@@ -97,8 +97,17 @@ static int read_key(unsigned char *bin, size_t n, const char *path, const char *
 	len = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
 	text[len] = '\0';
+	/* a file that went through Windows: CR LF line ends */
+	for (size_t i = 0, o = 0;; i++) {
+		if (text[i] != '\r')
+			text[o++] = text[i];
+		if (!text[i]) {
+			len = o - 1;
+			break;
+		}
+	}
 	if (strncmp(text, head, strlen(head)) != 0 ||
-	    sodium_hex2bin(bin, n, text + strlen(head), len - strlen(head), "\n", &got, NULL) !=
+	    sodium_hex2bin(bin, n, text + strlen(head), len - strlen(head), "\r\n", &got, NULL) !=
 		    0 ||
 	    got != n) {
 		sodium_memzero(text, sizeof(text));

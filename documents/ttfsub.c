@@ -47,16 +47,6 @@ static const struct {
 static const char *const need[NEED_TABLES] = { "head", "hhea", "maxp", "hmtx", "loca",
 					       "glyf", "cmap", "name", "OS/2", "post" };
 
-static unsigned be16(const unsigned char *b)
-{
-	return (unsigned)b[0] << 8 | b[1];
-}
-
-static uint32_t be32(const unsigned char *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 static void put16(unsigned char *b, unsigned v)
 {
 	b[0] = (unsigned char)(v >> 8);
@@ -71,19 +61,13 @@ static void put32(unsigned char *b, uint32_t v)
 	b[3] = (unsigned char)v;
 }
 
-struct span {
-	const unsigned char *p;
-	size_t len;
-};
-
-/* The table @tag; false when it is not there whole. */
-static bool table(struct span *out, const unsigned char *f, size_t size, const char *tag)
+bool cal_ttf_table(struct ttf_span *out, const unsigned char *f, size_t size, const char *tag)
 {
-	unsigned n = be16(f + 4);
+	unsigned n = size >= 12 ? ttf_be16(f + 4) : 0;
 
 	for (unsigned i = 0; i < n && 12 + 16 * (size_t)(i + 1) <= size; i++) {
 		const unsigned char *r = f + 12 + 16 * (size_t)i;
-		size_t off = be32(r + 8), len = be32(r + 12);
+		size_t off = ttf_be32(r + 8), len = ttf_be32(r + 12);
 
 		if (memcmp(r, tag, 4) == 0) {
 			if (off > size || len > size - off)
@@ -97,22 +81,22 @@ static bool table(struct span *out, const unsigned char *f, size_t size, const c
 }
 
 /* A format 4 cmap subtable of platform 3/1 or 0/3; NULL when there is none. */
-static const unsigned char *cmap4(size_t *len, struct span cmap)
+static const unsigned char *cmap4(size_t *len, struct ttf_span cmap)
 {
-	unsigned n = cmap.len >= 4 ? be16(cmap.p + 2) : 0;
+	unsigned n = cmap.len >= 4 ? ttf_be16(cmap.p + 2) : 0;
 
 	for (unsigned i = 0; i < n && 4 + 8 * (size_t)(i + 1) <= cmap.len; i++) {
 		const unsigned char *r = cmap.p + 4 + 8 * (size_t)i;
-		unsigned pid = be16(r), eid = be16(r + 2);
-		size_t off = be32(r + 4);
+		unsigned pid = ttf_be16(r), eid = ttf_be16(r + 2);
+		size_t off = ttf_be32(r + 4);
 
 		if (!((pid == 3 && eid == 1) || (pid == 0 && eid == 3)))
 			continue;
-		if (off + 14 > cmap.len || be16(cmap.p + off) != 4)
+		if (off + 14 > cmap.len || ttf_be16(cmap.p + off) != 4)
 			continue;
 		*len = cmap.len - off;
-		if (be16(cmap.p + off + 2) < *len)
-			*len = be16(cmap.p + off + 2);
+		if (ttf_be16(cmap.p + off + 2) < *len)
+			*len = ttf_be16(cmap.p + off + 2);
 		return cmap.p + off;
 	}
 	return NULL;
@@ -121,31 +105,31 @@ static const unsigned char *cmap4(size_t *len, struct span cmap)
 /* The glyph of code point @c in a format 4 subtable (0: none). */
 static unsigned lookup(const unsigned char *s, size_t len, unsigned c)
 {
-	unsigned segx2 = be16(s + 6), seg = segx2 / 2;
+	unsigned segx2 = ttf_be16(s + 6), seg = segx2 / 2;
 	size_t ends = 14, starts = 16 + segx2, deltas = 16 + 2 * (size_t)segx2,
 	       roffs = 16 + 3 * (size_t)segx2;
 
 	if (roffs + segx2 > len)
 		return 0;
 	for (unsigned i = 0; i < seg; i++) {
-		unsigned end = be16(s + ends + 2 * i), start, ro;
+		unsigned end = ttf_be16(s + ends + 2 * i), start, ro;
 
 		if (c > end)
 			continue;
-		start = be16(s + starts + 2 * i);
+		start = ttf_be16(s + starts + 2 * i);
 		if (c < start)
 			return 0;
-		ro = be16(s + roffs + 2 * i);
+		ro = ttf_be16(s + roffs + 2 * i);
 		if (ro == 0)
-			return (c + be16(s + deltas + 2 * i)) & 0xffff;
+			return (c + ttf_be16(s + deltas + 2 * i)) & 0xffff;
 		{
 			size_t at = roffs + 2 * (size_t)i + ro + 2 * (size_t)(c - start);
 			unsigned g;
 
 			if (at + 2 > len)
 				return 0;
-			g = be16(s + at);
-			return g ? (g + be16(s + deltas + 2 * i)) & 0xffff : 0;
+			g = ttf_be16(s + at);
+			return g ? (g + ttf_be16(s + deltas + 2 * i)) & 0xffff : 0;
 		}
 	}
 	return 0;
@@ -206,7 +190,7 @@ static uint32_t checksum(const unsigned char *p, size_t len)
 		unsigned char w[4] = { 0, 0, 0, 0 };
 
 		memcpy(w, p + i, len - i < 4 ? len - i : 4);
-		sum += be32(w);
+		sum += ttf_be32(w);
 	}
 	return sum;
 }
@@ -222,25 +206,13 @@ static int bad(const char *path, const char *why)
 			     why);
 }
 
-int cal_ttf_subset(unsigned char **out, size_t *out_size, const unsigned char *f, size_t size,
-		   const char *path)
+int cal_ttf_open(struct ttf_font *t, const unsigned char *f, size_t size, const char *path)
 {
-	struct span t[NEED_TABLES], cvt = { 0 }, fpgm = { 0 }, prep = { 0 };
-	struct span *head = &t[0], *hhea = &t[1], *maxp = &t[2], *hmtx = &t[3], *loca = &t[4],
-		    *glyf = &t[5], *cmap = &t[6], *name = &t[7], *os2 = &t[8], *post = &t[9];
-	struct table_out to[13];
-	uint16_t *orig = NULL;	/* new glyph -> original glyph */
-	uint16_t *map = NULL;	/* original glyph -> new glyph, 0xffff: not kept */
-	uint32_t *codes = NULL; /* new glyph 1..n_codes -> its code point */
-	struct out file = { 0 };
-	const unsigned char *sub;
-	size_t sublen, n_new = 0, cap_new = 0, n_codes = 0;
-	unsigned ng, nh, longloca;
-	int err = CAL_OK, nt = 0;
+	struct ttf_span *tables[NEED_TABLES] = { &t->head, &t->hhea, &t->maxp, &t->hmtx, &t->loca,
+						 &t->glyf, &t->cmap, &t->name, &t->os2,	 &t->post };
+	unsigned ng, nh;
 
-	*out = NULL;
-	*out_size = 0;
-	memset(to, 0, sizeof(to));
+	memset(t, 0, sizeof(*t));
 	if (size >= 4 && memcmp(f, "ttcf", 4) == 0)
 		return cal_error_set(CAL_ERR_CONFIG,
 				     "PDF font %s: a font collection (.ttc); name one .ttf file",
@@ -250,29 +222,104 @@ int cal_ttf_subset(unsigned char **out, size_t *out_size, const unsigned char *f
 				     "PDF font %s: OpenType with CFF outlines; a TrueType (.ttf) "
 				     "font is needed",
 				     path);
-	if (size < 12 || (be32(f) != 0x00010000 && memcmp(f, "true", 4) != 0))
+	if (size < 12 || (ttf_be32(f) != 0x00010000 && memcmp(f, "true", 4) != 0))
 		return cal_error_set(CAL_ERR_CONFIG, "PDF font %s: not a TrueType font file", path);
 	for (int i = 0; i < NEED_TABLES; i++)
-		if (!table(&t[i], f, size, need[i])) {
+		if (!cal_ttf_table(tables[i], f, size, need[i])) {
 			char why[32];
 
 			snprintf(why, sizeof(why), "no '%s' table", need[i]);
 			return bad(path, why);
 		}
-	table(&cvt, f, size, "cvt ");
-	table(&fpgm, f, size, "fpgm");
-	table(&prep, f, size, "prep");
-	if (head->len < 54 || hhea->len < 36 || maxp->len < 6 || post->len < 32)
+	if (t->head.len < 54 || t->hhea.len < 36 || t->maxp.len < 6 || t->post.len < 32)
 		return bad(path, "short header tables");
-	ng = be16(maxp->p + 4);
-	nh = be16(hhea->p + 34);
-	longloca = be16(head->p + 50) != 0;
-	if (!ng || !nh || nh > ng || hmtx->len < 4 * (size_t)nh + 2 * (size_t)(ng - nh) ||
-	    loca->len < ((size_t)ng + 1) * (longloca ? 4 : 2))
+	ng = ttf_be16(t->maxp.p + 4);
+	nh = ttf_be16(t->hhea.p + 34);
+	t->long_loca = ttf_be16(t->head.p + 50) != 0;
+	if (!ng || !nh || nh > ng || t->hmtx.len < 4 * (size_t)nh + 2 * (size_t)(ng - nh) ||
+	    t->loca.len < ((size_t)ng + 1) * (t->long_loca ? 4 : 2))
 		return bad(path, "bad 'hmtx' or 'loca' table");
-	sub = cmap4(&sublen, *cmap);
-	if (!sub || sublen < 16)
+	t->cmap4 = cmap4(&t->cmap4_len, t->cmap);
+	if (!t->cmap4 || t->cmap4_len < 16)
 		return bad(path, "no Unicode format 4 'cmap'");
+	t->n_glyphs = ng;
+	t->n_hmetrics = nh;
+	return CAL_OK;
+}
+
+void cal_ttf_glyph(const struct ttf_font *t, unsigned g, size_t *start, size_t *end)
+{
+	if (t->long_loca) {
+		*start = ttf_be32(t->loca.p + 4 * (size_t)g);
+		*end = ttf_be32(t->loca.p + 4 * (size_t)g + 4);
+	} else {
+		*start = 2 * (size_t)ttf_be16(t->loca.p + 2 * (size_t)g);
+		*end = 2 * (size_t)ttf_be16(t->loca.p + 2 * (size_t)g + 2);
+	}
+}
+
+void cal_ttf_comp_begin(struct ttf_comp_iter *it, const unsigned char *glyph, size_t len)
+{
+	it->glyph = glyph;
+	it->len = len;
+	it->next = 10; /* after the glyph header */
+	it->n = 0;
+}
+
+size_t cal_ttf_comp_next(struct ttf_comp_iter *it)
+{
+	size_t at = it->next;
+	unsigned flags;
+
+	if (!at || it->n >= 64 || at + 4 > it->len)
+		return 0;
+	flags = ttf_be16(it->glyph + at);
+	it->n++;
+	if (!(flags & 0x20)) { /* MORE_COMPONENTS */
+		it->next = 0;
+		return at;
+	}
+	it->next = at + 4 + (flags & 1 ? 4 : 2); /* flags, glyph index, arguments */
+	if (flags & 8)
+		it->next += 2; /* a scale */
+	else if (flags & 0x40)
+		it->next += 4; /* an x and a y scale */
+	else if (flags & 0x80)
+		it->next += 8; /* a 2 by 2 transformation */
+	return at;
+}
+
+int cal_ttf_subset(unsigned char **out, size_t *out_size, const unsigned char *f, size_t size,
+		   const char *path)
+{
+	struct ttf_font ft;
+	struct ttf_span cvt = { 0 }, fpgm = { 0 }, prep = { 0 };
+	const struct ttf_span *head = &ft.head, *hhea = &ft.hhea, *maxp = &ft.maxp,
+			      *hmtx = &ft.hmtx, *glyf = &ft.glyf, *name = &ft.name, *os2 = &ft.os2,
+			      *post = &ft.post;
+	struct table_out to[13];
+	uint16_t *orig = NULL;	/* new glyph -> original glyph */
+	uint16_t *map = NULL;	/* original glyph -> new glyph, 0xffff: not kept */
+	uint32_t *codes = NULL; /* new glyph 1..n_codes -> its code point */
+	struct out file = { 0 };
+	const unsigned char *sub;
+	size_t sublen, n_new = 0, cap_new = 0, n_codes = 0;
+	unsigned ng, nh;
+	int err = CAL_OK, nt = 0;
+
+	*out = NULL;
+	*out_size = 0;
+	memset(to, 0, sizeof(to));
+	err = cal_ttf_open(&ft, f, size, path);
+	if (err)
+		return err;
+	cal_ttf_table(&cvt, f, size, "cvt ");
+	cal_ttf_table(&fpgm, f, size, "fpgm");
+	cal_ttf_table(&prep, f, size, "prep");
+	ng = ft.n_glyphs;
+	nh = ft.n_hmetrics;
+	sub = ft.cmap4;
+	sublen = ft.cmap4_len;
 
 	map = malloc((size_t)ng * sizeof(*map));
 	if (!map)
@@ -325,22 +372,20 @@ int cal_ttf_subset(unsigned char **out, size_t *out_size, const unsigned char *f
 				put32(p, (uint32_t)start);
 			if (g == EMPTY)
 				continue; /* no outline */
-			a = longloca ? be32(loca->p + 4 * (size_t)g)
-				     : 2 * (size_t)be16(loca->p + 2 * (size_t)g);
-			b = longloca ? be32(loca->p + 4 * (size_t)g + 4)
-				     : 2 * (size_t)be16(loca->p + 2 * (size_t)g + 2);
+			cal_ttf_glyph(&ft, g, &a, &b);
 			if (b < a || b > glyf->len)
 				goto badglyf;
 			append(&tg->data, glyf->p + a, b - a);
 			if (tg->data.nomem)
 				goto nomem;
-			if (b - a >= 10 && (int16_t)be16(glyf->p + a) < 0) {
+			if (b - a >= 10 && (int16_t)ttf_be16(glyf->p + a) < 0) {
 				/* a composite: rewrite each component's glyph index */
-				size_t q = start + 10, end = start + (b - a);
+				struct ttf_comp_iter it;
+				size_t q;
 
-				for (int k = 0; k < 64 && q + 4 <= end; k++) {
-					unsigned char *rec = tg->data.b + q;
-					unsigned flags = be16(rec), cg = be16(rec + 2);
+				cal_ttf_comp_begin(&it, glyf->p + a, b - a);
+				while ((q = cal_ttf_comp_next(&it))) {
+					unsigned cg = ttf_be16(glyf->p + a + q + 2);
 
 					if (cg >= ng)
 						goto badglyf;
@@ -360,16 +405,7 @@ int cal_ttf_subset(unsigned char **out, size_t *out_size, const unsigned char *f
 						map[cg] = (uint16_t)n_new;
 						orig[n_new++] = (uint16_t)cg;
 					}
-					put16(tg->data.b + q + 2, map[cg]);
-					q += 4 + (flags & 1 ? 4 : 2);
-					if (flags & 8)
-						q += 2;
-					else if (flags & 0x40)
-						q += 4;
-					else if (flags & 0x80)
-						q += 8;
-					if (!(flags & 0x20))
-						break;
+					put16(tg->data.b + start + q + 2, map[cg]);
 				}
 			}
 			pad4(&tg->data);
@@ -391,13 +427,13 @@ int cal_ttf_subset(unsigned char **out, size_t *out_size, const unsigned char *f
 		for (size_t i = 0; i < n_new; i++) {
 			unsigned g = orig[i] == EMPTY ? 0 : orig[i]; /* empty: .notdef's advance */
 			unsigned char *p = grow(&tx->data, 4);
-			unsigned aw = be16(hmtx->p + 4 * (size_t)(g < nh ? g : nh - 1));
+			unsigned aw = ttf_be16(hmtx->p + 4 * (size_t)(g < nh ? g : nh - 1));
 			unsigned lsb = 0;
 
 			if (orig[i] != EMPTY)
-				lsb = g < nh ? be16(hmtx->p + 4 * (size_t)g + 2)
-					     : be16(hmtx->p + 4 * (size_t)nh +
-						    2 * (size_t)(g - nh));
+				lsb = g < nh ? ttf_be16(hmtx->p + 4 * (size_t)g + 2)
+					     : ttf_be16(hmtx->p + 4 * (size_t)nh +
+							2 * (size_t)(g - nh));
 
 			if (!p)
 				goto nomem;
@@ -478,7 +514,7 @@ int cal_ttf_subset(unsigned char **out, size_t *out_size, const unsigned char *f
 	{
 		const struct {
 			const char *tag;
-			const struct span *s;
+			const struct ttf_span *s;
 		} copy[] = { { "OS/2", os2 },
 			     { "name", name },
 			     { "cvt ", &cvt },

@@ -57,16 +57,31 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 static void load_signer(struct cal_db *db)
 {
 	char path[4096];
+	unsigned char pk[32];
 	struct cal_signer s;
 
 	if (cal_db_setting_get(path, sizeof(path), db, "sign.key_file") != CAL_OK) {
 		cal_error_clear();
 		return;
 	}
+	if (!path[0]) {
+		fprintf(stderr, "calbench: warning: the setting sign.key_file is empty: documents "
+				"cannot be signed\n");
+		return;
+	}
 	if (cal_signer_load(&s, path) != CAL_OK) {
 		fprintf(stderr, "calbench: warning: %s: documents cannot be signed\n",
 			cal_error_last());
 		cal_error_clear();
+		return;
+	}
+	if (cal_db_signing_key_get(pk, NULL, 0, db, s.key_id) != CAL_OK) {
+		fprintf(stderr,
+			"calbench: warning: %s: key %s is not registered in this database (another "
+			"database's key?): documents cannot be signed\n",
+			path, s.key_id);
+		cal_error_clear();
+		explicit_bzero(&s, sizeof(s));
 		return;
 	}
 	cal_db_set_signer(db, &s);

@@ -251,9 +251,18 @@ out:
 /* calbench cert revoke NO --reason TEXT: withdraw a document; it stays, marked revoked. */
 static int revoke(struct cal_db *db, const char *number, const char *reason)
 {
+	struct cal_revision rev;
 	struct cal_cert c;
-	int err = cal_db_cert_revoke(db, number, reason, cal_clock_system()->wall_s(NULL));
+	int err;
 
+	if (cal_db_revision_get(&rev, db, number) == CAL_OK)
+		return cli_fail(cal_error_set(CAL_ERR_REFUSED,
+					      "%s is a revision of %s: revoke the original (its "
+					      "revisions are revoked with it)",
+					      number, rev.original),
+				NULL);
+	cal_error_clear();
+	err = cal_db_cert_revoke(db, number, reason, cal_clock_system()->wall_s(NULL));
 	if (!err)
 		err = cal_db_cert_get(&c, db, number);
 	if (err)
@@ -373,6 +382,24 @@ static int verify_offline(struct cli *cli, const char *payload, const char *pubk
 	if (err)
 		return cli_fail(err, NULL);
 	err = cal_qr_payload_check(&p, pk);
+	/* the page the code opens must be this document's */
+	if (!err && strchr(payload, '#')) {
+		char enc[192], want[200];
+		size_t ulen = (size_t)(strchr(payload, '#') - payload);
+
+		if (cal_url_encode(enc, sizeof(enc), p.number) != CAL_OK)
+			enc[0] = '\0';
+		snprintf(want, sizeof(want), "/%s", enc);
+		if (!enc[0] || ulen < strlen(want) ||
+		    strncmp(payload + ulen - strlen(want), want, strlen(want)) != 0)
+			err = cal_error_set(CAL_ERR_REFUSED,
+					    "the code's address '%.*s' is not the page of %s: a "
+					    "genuine payload on another page",
+					    (int)(ulen > 120 ? 120 : ulen), payload, p.number);
+		else if (!cli->json)
+			printf("  opens       %.*s (the centre's address? check it)\n", (int)ulen,
+			       payload);
+	}
 	if (cli->json) {
 		fputs("{\"number\": ", stdout);
 		cli_json_str(stdout, p.number);
@@ -392,8 +419,9 @@ static int verify_offline(struct cli *cli, const char *payload, const char *pubk
 	} else {
 		printf("%s: %s\n", p.number,
 		       err ? "NOT GENUINE" : "genuine (signed by the centre's key)");
-		printf("  document    %s\n  serial      %s\n  issued      %s\n", p.kind, p.serial,
-		       p.issue_date);
+		printf("  document    %s\n  serial      %s\n  issued      %s\n",
+		       strcmp(p.kind, "failure") == 0 ? "failure record (không đạt)" : p.kind,
+		       p.serial, p.issue_date);
 		if (p.valid_until[0])
 			printf("  valid until %s (status today: ask the centre: revocations are "
 			       "not "
@@ -405,7 +433,9 @@ static int verify_offline(struct cli *cli, const char *payload, const char *pubk
 		cli_err("%s", cal_error_last());
 		return CLI_VERIFY_BASE + (int)CAL_VERIFY_TAMPERED;
 	}
-	return CLI_OK;
+	/* as online: a genuine failure record is not a certificate */
+	return strcmp(p.kind, "failure") == 0 ? CLI_VERIFY_BASE + (int)CAL_VERIFY_FAIL_RECORD
+					      : CLI_OK;
 }
 
 int cmd_verify(struct cli *cli, int argc, char **argv)

@@ -81,6 +81,12 @@ int cmd_cert_pdf(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	err = cal_certdoc_load(&d, db, pos[0], NULL);
+	/* what no longer matches its signature is not printed as a document */
+	if (!err && d->v.status == CAL_VERIFY_TAMPERED)
+		err = cal_error_set(CAL_ERR_REFUSED,
+				    "%s: the stored record no longer matches what was issued (%s); "
+				    "no PDF is made from it",
+				    d->v.cert.number, d->v.tampered);
 	if (!err)
 		err = cal_pdf_new(&pdf, &po);
 	if (!err)

@@ -5,7 +5,6 @@
  * after a new key is made.
  */
 #include <limits.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +14,24 @@
 #include "cal/signing.h"
 #include "cli.h"
 
-/* The directory beside the database: "DIR/keys" for "DIR/calbench.db". */
+/*
+ * The directory beside the database, one per database: "DIR/lab-keys" for
+ * "DIR/lab.db" (two databases in one folder keep their own keys).
+ */
 static void default_dir(char *out, size_t size, const char *db_path)
 {
-	char copy[PATH_MAX];
+	char copy[PATH_MAX], *base, *dot;
 
 	snprintf(copy, sizeof(copy), "%s", db_path);
-	snprintf(out, size, "%s/keys", dirname(copy));
+	base = strrchr(copy, '/');
+	base = base ? base + 1 : copy;
+	dot = strrchr(base, '.');
+	if (dot && dot != base)
+		*dot = '\0';
+	if (base == copy)
+		snprintf(out, size, "%s-keys", base);
+	else
+		snprintf(out, size, "%.*s%s-keys", (int)(base - copy), copy, base);
 }
 
 static int keys_init(struct cli *cli, struct cal_db *db, const char *dir_arg)

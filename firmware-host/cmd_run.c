@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cal/clock.h"
 #include "cal/error.h"
 #include "cal/num.h"
 #include "cal/procedure.h"
@@ -183,6 +184,16 @@ static int abort_run(struct cli *cli, long long run_id, const char *reason)
 	return rc;
 }
 
+/* The centre named a signing key (sign.key_file): its documents are signed. */
+static bool key_file_named(struct cal_db *db)
+{
+	char path[4096];
+	bool named = cal_db_setting_get(path, sizeof(path), db, "sign.key_file") == CAL_OK;
+
+	cal_error_clear();
+	return named;
+}
+
 /*
  * What the document will state of the run: --location, --received
  * YYYY-MM-DD, --temperature °C, --humidity %, --checked-by, --sticker.
@@ -195,7 +206,18 @@ static int run_conditions(struct cal_run_conditions *c, const char *location, co
 
 	memset(c, 0, sizeof(*c));
 	if (received && cal_date_parse(&d, received))
-		return cli_usage("run", "run: --received '%s' is not a date YYYY-MM-DD", received);
+		return cli_usage("run", "run: --received '%s' is not a date YYYY-MM-DD (from 1970)",
+				 received);
+	if (received) {
+		struct cal_date today;
+
+		cal_date_from_unix(&today, cal_clock_system()->wall_s(NULL));
+		if (cal_date_cmp(&d, &today) > 0)
+			return cli_usage("run",
+					 "run: --received %s is after today: the item is "
+					 "received before it is measured",
+					 received);
+	}
 	if (temp) {
 		if (cal_num_parse_str(&c->temperature_c, NULL, temp) ||
 		    !(c->temperature_c > -40 && c->temperature_c < 80))
@@ -356,7 +378,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	if (rc)
 		goto out;
 	/* a run must be able to issue its document: refused now, not after the measurements */
-	if (!abort_id && cal_db_signing_required(db) && !cal_db_has_signer(db)) {
+	if (!abort_id && !cal_db_has_signer(db) &&
+	    (cal_db_signing_required(db) || key_file_named(db))) {
 		rc = cli_fail(cal_error_set(CAL_ERR_REFUSED,
 					    "the centre signs its documents and its private key "
 					    "could not be loaded (calbench keys show; setting "

@@ -84,6 +84,24 @@ int cmd_setting(struct cli *cli, int argc, char **argv)
 		if (cal_db_format_number(value, sizeof(value), pos[2], today.year, 1))
 			return cli_fail(CAL_ERR_ARG, "cert.number_pattern");
 	}
+	if (strcmp(pos[0], "set") == 0 && strcmp(pos[1], "lab.logo") == 0 && pos[2][0]) {
+		/* a logo is a PNG file: checked now, not when a document is printed */
+		static const unsigned char png[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+		unsigned char head[8];
+		FILE *f = fopen(pos[2], "rb");
+		size_t n = f ? fread(head, 1, sizeof(head), f) : 0;
+
+		if (f)
+			fclose(f);
+		if (!f)
+			return cli_fail(
+				cal_error_set(CAL_ERR_IO, "lab.logo: cannot read %s", pos[2]),
+				NULL);
+		if (n != sizeof(head) || memcmp(head, png, sizeof(png)) != 0)
+			return cli_fail(cal_error_set(CAL_ERR_ARG, "lab.logo: %s is not a PNG file",
+						      pos[2]),
+					NULL);
+	}
 	rc = cli_open_db(&db, cli, strcmp(pos[0], "set") == 0);
 	if (rc)
 		return rc;

@@ -232,8 +232,9 @@ static const struct command commands[] = {
 	  "  16 tampered (what is stored is not what was issued; offline: not genuine).\n" },
 	{ "keys", cmd_keys,
 	  "calbench keys init [--dir DIR]   the centre's Ed25519 key pair: DIR/centre.key\n"
-	  "    (mode 0600, never in the database; default DIR: 'keys' beside the\n"
-	  "    database) and DIR/centre.pub; documents issued from then on are signed\n"
+	  "    (mode 0600, never in the database; default DIR: NAME-keys beside the\n"
+	  "    database NAME.db) and DIR/centre.pub; documents issued from then on are\n"
+	  "    signed\n"
 	  "calbench keys show\n" },
 	{ "serve", cmd_serve,
 	  "calbench serve [--listen 127.0.0.1:8080] [--db PATH] [--rate N/s] [--burst N]\n"

@@ -399,6 +399,14 @@ int cal_db_signing_key_get(unsigned char pk[32], char *created_at, size_t size, 
 			   const char *key_id);
 int cal_signer_key_id(char key_id[17], const unsigned char pk[32]);
 
+/* What a document keeps of the settings of its day of issue (cert_issue). */
+struct cal_cert_issue {
+	bool present; /* documents issued since schema v5 */
+	char approver[96], approver_title[96], place[64], accreditation[96];
+	char verify_url[192];
+};
+int cal_db_cert_issue_get(struct cal_cert_issue *out, struct cal_db *db, const char *number);
+
 struct cal_cert_sig {
 	bool present; /* a record exists (documents issued since schema v5) */
 	char content_sha256[65];

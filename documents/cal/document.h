@@ -14,9 +14,11 @@
 #include "cal/db.h"
 
 /*
- * The centre as configured now (settings "lab.*"): what is not frozen on the
- * certificate row at issue. The name and address printed are the ones
- * frozen on the certificate (cert.lab_name, cert.lab_address) when set.
+ * The centre as the document shows it: the approver, place, accreditation
+ * and verification address as they were on the day of issue (cert_issue),
+ * the rest (phone, e-mail, logo) as configured now; the name and address
+ * printed are the ones frozen on the certificate row (cert.lab_name,
+ * cert.lab_address). cal_centre_load() reads today's settings.
  */
 struct cal_centre {
 	char name[128];		 /* lab.name */

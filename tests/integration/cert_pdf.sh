@@ -245,15 +245,41 @@ test_failure_record_and_revoked() {
 	expect_rc 0
 	pdf_text "$T/one.pdf"
 	has "BIÊN BẢN KIỂM ĐỊNH (KHÔNG ĐẠT)"
+	# a logo is checked when it is set, and again when a document is printed
 	cb setting set lab.logo "$T/no-logo.png"
-	cb cert pdf "$no" -o "$T/x.pdf"
 	expect_rc 1
-	expect_one_line_error "^calbench: lab\\.logo $T/no-logo\\.png: No such file or directory"
+	expect_err "lab.logo: cannot read $T/no-logo.png"
 	printf 'not a png\n' >"$T/bad.png"
 	cb setting set lab.logo "$T/bad.png"
+	expect_rc 1
+	expect_err "lab.logo: $T/bad.png is not a PNG file"
+	pdftoppm -png -scale-to 64 -singlefile "$T/revoked.pdf" "$T/good" 2>/dev/null ||
+		fail "no PNG from pdftoppm"
+	cp "$T/good.png" "$T/logo2.png"
+	cb setting set lab.logo "$T/logo2.png"
+	expect_rc 0
+	rm "$T/logo2.png"
 	cb cert pdf "$no" -o "$T/x.pdf"
 	expect_rc 1
-	expect_one_line_error "^calbench: lab\\.logo $T/bad\\.png: not a PNG image"
+	expect_one_line_error "^calbench: lab\\.logo $T/logo2\\.png: No such file or directory"
+	# a PNG cut short (libpng would abort the process): a clear error
+	head -c "$(($(stat -c %s "$T/good.png") - 40))" "$T/good.png" >"$T/logo2.png"
+	cb cert pdf "$no" -o "$T/x.pdf"
+	expect_rc 1
+	expect_one_line_error "^calbench: logo $T/logo2\\.png: "
+	# a header that lies about its size
+	/usr/bin/python3 - "$T/good.png" "$T/logo2.png" <<'PY'
+import struct, sys, zlib
+b = open(sys.argv[1], 'rb').read()
+ihdr = b[16:29]
+ihdr = struct.pack('>II', 100000, 100000) + ihdr[8:]
+chunk = struct.pack('>I', 13) + b'IHDR' + ihdr
+chunk += struct.pack('>I', zlib.crc32(b'IHDR' + ihdr) & 0xffffffff)
+open(sys.argv[2], 'wb').write(b[:8] + chunk + b[33:])
+PY
+	cb cert pdf "$no" -o "$T/x.pdf"
+	expect_rc 1
+	expect_one_line_error "^calbench: logo $T/logo2\\.png: 100000 x 100000 pixels"
 	cb setting set lab.logo ""
 	cb cert pdf "$no" -o "$T/no-such-dir/x.pdf"
 	expect_rc 1

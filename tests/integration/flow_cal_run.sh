@@ -90,9 +90,6 @@ set_flows() {
 	flow_sim_wait fm2 "$q2"
 }
 
-# cl_m3 CL: a register of 0.01 L (d = 0.00001 m3) as shown, m3 to 5 decimals.
-cl_m3() { printf '%d.%05d' $(($1 / 100000)) $(($1 % 100000)); }
-
 # cal_technician ARGS...: run `calbench ARGS` with stdin and stdout on pipes
 # and play the technician on the master meter m and on FM-2's fm2:
 #   "next Q m3/h (window LO to HI m3/h): the water at rest ..." -> Enter
@@ -110,7 +107,7 @@ cl_m3() { printf '%d.%05d' $(($1 / 100000)) $(($1 % 100000)); }
 # in DRAWN_ML[k] and of FM-2 in FM2_ML[k]; what meter ID's register advanced
 # (0.01 L) in TYPED_CL[ID,k].
 cal_technician() {
-	local line out_fd in_fd pid k=-1 run=0 mid="" m0=0 f0=0 need id inc errs
+	local line k=-1 run=0 mid="" m0=0 f0=0 id inc errs
 	local re_head='^\[([0-9]+)/[0-9]+\] Flow meters in series, [0-9.]+% [0-9.]+ m3/h run ([0-9]+)/[0-9]+: '
 	local re_set='next [0-9.]+ m3/h \(window ([0-9.]+) to ([0-9.]+) m3/h\): the water at rest'
 	local re_open='open the flow to ([0-9.]+) m3/h \(window [0-9.]+ to [0-9.]+ m3/h\), confirm when it is steady'
@@ -121,36 +118,25 @@ cal_technician() {
 	DRAWN_ML=()
 	FM2_ML=()
 	declare -gA TYPED_CL=()
-	: >"$T/out"
-	coproc CALBENCH_RUN { exec "$CALBENCH" "$@" 2>"$T/err"; }
-	pid=$CALBENCH_RUN_PID
-	track_pid "$pid"
-	exec {out_fd}<&"${CALBENCH_RUN[0]}" {in_fd}>&"${CALBENCH_RUN[1]}"
-	while IFS= read -r -t 60 line <&"$out_fd"; do
-		printf '%s\n' "$line" >>"$T/out"
+	live_start "$@"
+	while live_line line; do
 		if [[ $line =~ $re_reg ]]; then
 			id=${BASH_REMATCH[1]}
 			[ -n "${REG_CL[$id]:-}" ] || fail "asked for the register of a meter that is not typed: $line"
 			[ "${BASH_REMATCH[2]}" = "$run" ] || fail "register prompt for another run: $line"
 			N_ASKED=$((N_ASKED + 1))
-			printf '%s\n' "$(cl_m3 "${REG_CL[$id]}")" >&"$in_fd"
+			live_say "$(cl_m3 "${REG_CL[$id]}")"
 			continue
 		fi
-		case "$line" in
-		*"then press Enter (q to stop)") ;;
-		*) continue ;;
-		esac
+		is_instruction "$line" || continue
 		N_INSTR=$((N_INSTR + 1))
 		[[ $line =~ $re_head ]] || fail "an instruction without its point: $line"
 		k=$((BASH_REMATCH[1] - 1))
 		run=${BASH_REMATCH[2]}
 		if [[ $line =~ $re_set ]]; then
-			mid=$(awk -v lo="${BASH_REMATCH[1]}" -v hi="${BASH_REMATCH[2]}" \
-				'BEGIN { printf "%.6g\n", (lo + hi) / 2 }')
+			mid=$(window_mid "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
 		elif [[ $line =~ $re_open ]]; then
-			[ -n "$mid" ] || fail "open the flow before its window was given: $line"
-			[ "${BASH_REMATCH[1]}" = "$mid" ] ||
-				fail "the flow to set is not the middle of the window ($mid): $line"
+			expect_mid "${BASH_REMATCH[1]}" "$mid" "$line"
 			flow_sim_state m
 			m0=$SIM_ML
 			flow_sim_state fm2
@@ -158,15 +144,7 @@ cal_technician() {
 			set_flows "$mid"
 			mid=""
 		elif [[ $line =~ $re_draw ]]; then
-			# N L + 1 %, in mL
-			need=$(((10#${BASH_REMATCH[1]} * 1000 + 10#${BASH_REMATCH[2]}) * 101 / 100))
-			for _ in $(seq 6000); do
-				flow_sim_state m
-				[ $((SIM_ML - m0)) -lt "$need" ] || break
-				sleep 0.005
-			done
-			[ $((SIM_ML - m0)) -ge "$need" ] ||
-				fail "the master meter did not run $need mL (only $((SIM_ML - m0)) mL): $line"
+			flow_sim_draw m "$m0" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
 			set_flows 0
 			flow_sim_state m
 			DRAWN_ML[k]=$((SIM_ML - m0))
@@ -174,9 +152,7 @@ cal_technician() {
 			FM2_ML[k]=$((SIM_ML - f0))
 			for id in "${!REG_CL[@]}"; do
 				read -r -a errs <<<"${TYPED_ERR[$id]}"
-				# the volume x (1 + E), in 0.01 L, rounded half up
-				inc=$(awk -v v="${DRAWN_ML[k]}" -v e="${errs[run - 1]}" \
-					'BEGIN { printf "%d\n", int(v * (1 + e / 100) / 10 + 0.5) }')
+				inc=$(cl_advance "${DRAWN_ML[k]}" "${errs[run - 1]}")
 				TYPED_CL[$id,$k]=$inc
 				REG_CL[$id]=$((REG_CL[$id] + inc))
 			done
@@ -185,14 +161,9 @@ cal_technician() {
 		else
 			fail "an instruction the technician does not know: $line"
 		fi
-		printf '\n' >&"$in_fd"
+		live_say ""
 	done
-	exec {out_fd}<&- {in_fd}>&-
-	wait_gone "$pid" 100 ||
-		fail "calbench still running 5 s after its output stopped (or 60 s without output); last line: $(tail -n 1 "$T/out")"
-	reap "$pid"
-	RC=$WAIT_RC
-	check_sane "calbench $*" "$RC" "$T/err"
+	live_end "$@"
 }
 
 # point_errors ID RUNS DRAWS: the error (%) meter ID should show at each
@@ -514,7 +485,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # k the mass (0.1 g) in MASS_DG[k], its volume (L) in VOL_L[k], what meter
 # ID's register advanced (0.1 mL) in WM_INC[ID,k].
 grav_technician() {
-	local line out_fd in_fd pid k=-1 mid="" t_open=0 id inc errs rest
+	local line k=-1 mid="" t_open=0 id inc errs rest
 	local re_head='^\[([0-9]+)/[0-9]+\] Water meters in series, Q([123]) [0-9.]+ m3/h: '
 	local re_set="next [0-9.]+ m3/h \\(window ([0-9.]+) to ([0-9.]+) m3/h\\): the water at rest \\(standing start\\), every register at rest, the weighing tank's outlet closed"
 	local re_open='open the flow to ([0-9.]+) m3/h \(window [0-9.]+ to [0-9.]+ m3/h\), confirm as you open it: the draw is timed from here'
@@ -526,40 +497,30 @@ grav_technician() {
 	MASS_DG=()
 	VOL_L=()
 	declare -gA WM_INC=()
-	: >"$T/out"
-	coproc CALBENCH_RUN { exec "$CALBENCH" "$@" 2>"$T/err"; }
-	pid=$CALBENCH_RUN_PID
-	track_pid "$pid"
-	exec {out_fd}<&"${CALBENCH_RUN[0]}" {in_fd}>&"${CALBENCH_RUN[1]}"
-	while IFS= read -r -t 60 line <&"$out_fd"; do
-		printf '%s\n' "$line" >>"$T/out"
+	live_start "$@"
+	while live_line line; do
 		if [[ $line =~ $re_reg ]]; then
 			id=${BASH_REMATCH[1]}
 			[ -n "${REG_DL[$id]:-}" ] || fail "asked for the register of an unknown meter: $line"
 			[ "$((BASH_REMATCH[2] - 1))" = "$k" ] || fail "register prompt for another point: $line"
 			N_ASKED=$((N_ASKED + 1))
-			printf '%s\n' "$(reg_l "${REG_DL[$id]}")" >&"$in_fd"
+			live_say "$(reg_l "${REG_DL[$id]}")"
 			continue
 		fi
 		if [[ $line =~ ^\ +water\ temperature\ in\ the\ weighing\ tank\ \(°C\):$ ]]; then
 			N_TEMP=$((N_TEMP + 1))
-			printf '%s\n' "$T_WATER" >&"$in_fd"
+			live_say "$T_WATER"
 			continue
 		fi
-		case "$line" in
-		*"then press Enter (q to stop)") ;;
-		*) continue ;;
-		esac
+		is_instruction "$line" || continue
 		N_INSTR=$((N_INSTR + 1))
 		[[ $line =~ $re_head ]] || fail "an instruction without its point: $line"
 		k=$((BASH_REMATCH[1] - 1))
 		if [[ $line =~ $re_set ]]; then
-			mid=$(awk -v lo="${BASH_REMATCH[1]}" -v hi="${BASH_REMATCH[2]}" \
-				'BEGIN { printf "%.6g\n", (lo + hi) / 2 }')
+			mid=$(window_mid "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
 		elif [[ $line =~ $re_open ]]; then
-			[ "${BASH_REMATCH[1]}" = "$mid" ] ||
-				fail "the flow to set is not the middle of the window ($mid): $line"
-			printf '\n' >&"$in_fd"
+			expect_mid "${BASH_REMATCH[1]}" "$mid" "$line"
+			live_say ""
 			t_open=$(now_ms)
 			continue
 		elif [[ $line =~ $re_draw ]]; then
@@ -589,14 +550,9 @@ grav_technician() {
 		else
 			fail "an instruction the technician does not know: $line"
 		fi
-		printf '\n' >&"$in_fd"
+		live_say ""
 	done
-	exec {out_fd}<&- {in_fd}>&-
-	wait_gone "$pid" 100 ||
-		fail "calbench still running 5 s after its output stopped (or 60 s without output); last line: $(tail -n 1 "$T/out")"
-	reap "$pid"
-	RC=$WAIT_RC
-	check_sane "calbench $*" "$RC" "$T/err"
+	live_end "$@"
 }
 
 test_gravimetric_balance() {

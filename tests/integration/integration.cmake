@@ -19,7 +19,9 @@ set(CAL_IT_DEMO_DIR ${CMAKE_CURRENT_BINARY_DIR}/integration-demo)
 set(CAL_IT_ENV
   "ASAN_OPTIONS=detect_leaks=1"
   "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
-  "CAL_IT_DEMO_DIR=${CAL_IT_DEMO_DIR}")
+  "CAL_IT_DEMO_DIR=${CAL_IT_DEMO_DIR}"
+  # what a test keeps for people to look at (the verification page's screenshot)
+  "CAL_IT_ARTIFACTS=${CMAKE_CURRENT_BINARY_DIR}/artifacts")
 
 # script name -> per-test timeout (s); the slowest test of each takes < 15 s
 set(CAL_IT_SCRIPTS demo sim run manual errors sim_pressure pressure register_pressure

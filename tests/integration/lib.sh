@@ -304,6 +304,40 @@ flow_sim_wait() {
 	fail "the flow of simulator $1 did not reach $2 m3/h (shows $SIM_FLOW)"
 }
 
+# flow_sim_draw NAME ML0 L FRAC: back once the totalizer of flow simulator
+# NAME has run, since it showed ML0 mL, the L.FRAC L of a "draw at least
+# L.FRAC L" instruction + 1 % (FRAC: 3 digits); 30 s of waits at most.
+flow_sim_draw() {
+	local need=$(((10#$3 * 1000 + 10#$4) * 101 / 100))
+	for _ in $(seq 6000); do
+		flow_sim_state "$1"
+		[ $((SIM_ML - $2)) -lt "$need" ] || return 0
+		sleep 0.005
+	done
+	fail "simulator $1 did not run $need mL (only $((SIM_ML - $2)) mL) for 'draw at least $3.$4 L'"
+}
+
+# window_mid LO HI: the middle of a flow window, as the technician sets it.
+window_mid() {
+	awk -v lo="$1" -v hi="$2" 'BEGIN { printf "%.6g\n", (lo + hi) / 2 }'
+}
+
+# expect_mid Q MID LINE: the flow Q an "open the flow to Q" instruction LINE
+# asks for is MID, the middle of the window of the instruction before it.
+expect_mid() {
+	[ -n "$2" ] || fail "open the flow before its window was given: $3"
+	[ "$1" = "$2" ] || fail "the flow to set is not the middle of the window ($2): $3"
+}
+
+# cl_m3 CL: a register of 0.01 L (d = 0.00001 m3) as shown, m3 to 5 decimals.
+cl_m3() { printf '%d.%05d' $(($1 / 100000)) $(($1 % 100000)); }
+
+# cl_advance ML E: how far (0.01 L, rounded half up) a register E % off
+# advances over ML mL.
+cl_advance() {
+	awk -v v="$1" -v e="$2" 'BEGIN { printf "%d\n", int(v * (1 + e / 100) / 10 + 0.5) }'
+}
+
 # bench_file FILE PORT: a bench with one MT-SICS balance bal1 on PORT.
 bench_file() {
 	cat >"$1" <<EOF
@@ -330,6 +364,42 @@ closed_port() {
 
 # ---- the technician ---------------------------------------------------------
 
+# live_start ARGS...: start `calbench ARGS` with its stdin and stdout on pipes
+# (not a terminal), stderr in $T/err; its pid in LIVE_PID. live_line reads
+# its output, live_say answers, live_end waits for it to exit.
+live_start() {
+	: >"$T/out"
+	coproc CALBENCH_RUN { exec "$CALBENCH" "$@" 2>"$T/err"; }
+	LIVE_PID=$CALBENCH_RUN_PID
+	track_pid "$LIVE_PID"
+	exec {LIVE_OUT}<&"${CALBENCH_RUN[0]}" {LIVE_IN}>&"${CALBENCH_RUN[1]}"
+}
+
+# live_line VAR: the next line of its output in VAR, also added to $T/out;
+# false at its end or after 60 s without output.
+live_line() {
+	IFS= read -r -t 60 "$1" <&"$LIVE_OUT" || return 1
+	printf '%s\n' "${!1}" >>"$T/out"
+}
+
+# live_say TEXT: TEXT and Enter on its stdin.
+live_say() { printf '%s\n' "$1" >&"$LIVE_IN"; }
+
+# is_instruction LINE: LINE is an instruction the technician carries out
+# and confirms ("..., then press Enter (q to stop)").
+is_instruction() { [[ $1 == *"then press Enter (q to stop)" ]]; }
+
+# live_end ARGS...: its pipes closed, its exit code in $RC once it has left
+# (5 s at most); never a crash.
+live_end() {
+	exec {LIVE_OUT}<&- {LIVE_IN}>&-
+	wait_gone "$LIVE_PID" 100 ||
+		fail "calbench still running 5 s after its output stopped (or 60 s without output); last line: $(tail -n 1 "$T/out")"
+	reap "$LIVE_PID"
+	RC=$WAIT_RC
+	check_sane "calbench $*" "$RC" "$T/err"
+}
+
 # grams_of "… place 2.5 kg …": sets GRAMS to the load of an instruction line
 # in g; 0 when the line asks for no load (zero test).
 grams_of() {
@@ -355,40 +425,28 @@ grams_of() {
 # instead ON_STOP (a command, e.g. 'kill -INT $pid' or 'sim_cmd bal fault
 # close') is evaluated with $pid set.
 technician() {
-	local sim=$1 line n=0 out_fd in_fd pid
+	local sim=$1 line n=0 in_fd pid
 	shift
-	: >"$T/out"
-	coproc CALBENCH_RUN { exec "$CALBENCH" "$@" 2>"$T/err"; }
-	pid=$CALBENCH_RUN_PID
-	track_pid "$pid"
-	exec {out_fd}<&"${CALBENCH_RUN[0]}" {in_fd}>&"${CALBENCH_RUN[1]}"
-	while IFS= read -r -t 60 line <&"$out_fd"; do
-		printf '%s\n' "$line" >>"$T/out"
-		case "$line" in
-		*"then press Enter (q to stop)")
-			n=$((n + 1))
-			if [ -n "${STOP_AFTER:-}" ] && [ "$n" -gt "$STOP_AFTER" ]; then
-				eval "${ON_STOP:-:}"
-				continue
-			fi
-			grams_of "$line"
-			# WRONG_LOAD_AT=N WRONG_LOAD=G: at instruction N put G on instead
-			if [ "${WRONG_LOAD_AT:-0}" -eq "$n" ]; then
-				GRAMS=$WRONG_LOAD
-			fi
-			sim_cmd "$sim" "load $GRAMS"
-			[ "$SIM_REPLY" = ok ] || fail "simulator answered '$SIM_REPLY' to 'load $GRAMS'"
-			printf '\n' >&"$in_fd"
-			;;
-		esac
+	live_start "$@"
+	pid=$LIVE_PID in_fd=$LIVE_IN # for ON_STOP
+	while live_line line; do
+		is_instruction "$line" || continue
+		n=$((n + 1))
+		if [ -n "${STOP_AFTER:-}" ] && [ "$n" -gt "$STOP_AFTER" ]; then
+			eval "${ON_STOP:-:}"
+			continue
+		fi
+		grams_of "$line"
+		# WRONG_LOAD_AT=N WRONG_LOAD=G: at instruction N put G on instead
+		if [ "${WRONG_LOAD_AT:-0}" -eq "$n" ]; then
+			GRAMS=$WRONG_LOAD
+		fi
+		sim_cmd "$sim" "load $GRAMS"
+		[ "$SIM_REPLY" = ok ] || fail "simulator answered '$SIM_REPLY' to 'load $GRAMS'"
+		live_say ""
 	done
 	INSTRUCTIONS=$n
-	exec {out_fd}<&- {in_fd}>&-
-	wait_gone "$pid" 100 ||
-		fail "calbench still running 5 s after its output stopped (or 60 s without output); last line: $(tail -n 1 "$T/out")"
-	reap "$pid"
-	RC=$WAIT_RC
-	check_sane "calbench $*" "$RC" "$T/err"
+	live_end "$@"
 }
 
 is_zombie() {

@@ -73,9 +73,8 @@ set_flow() {
 }
 
 # register_show ID: the register of meter ID as the technician types it, m3
-# to 5 decimals (its drum: 0.01 L; d = 0.05 L).
-register_show() { cl_show "${REG_CL[$1]}"; }
-cl_show() { printf '%d.%05d' $(($1 / 100000)) $(($1 % 100000)); }
+# to 5 decimals (its drum: 0.01 L; d = 0.05 L; lib.sh cl_m3).
+register_show() { cl_m3 "${REG_CL[$1]}"; }
 
 # series_technician ARGS...: run `calbench ARGS` with stdin and stdout on
 # pipes and play the technician on simulator m:
@@ -90,7 +89,7 @@ cl_show() { printf '%d.%05d' $(($1 / 100000)) $(($1 % 100000)); }
 # register prompts answered in $N_INSTR, $N_ASKED; the volumes drawn (mL, by
 # the simulator) in DRAWN_ML[k].
 series_technician() {
-	local line out_fd in_fd pid k=-1 mid="" ml0=0 need id want errs
+	local line k=-1 mid="" ml0=0 id errs
 	local re_head='^\[[0-9]+/[0-9]+\] Water meters in series, Q([123]) [0-9.]+ m3/h: '
 	local re_set='next [0-9.]+ m3/h \(window ([0-9.]+) to ([0-9.]+) m3/h\)'
 	local re_open='open the flow to ([0-9.]+) m3/h \(window'
@@ -99,74 +98,47 @@ series_technician() {
 	N_INSTR=0
 	N_ASKED=0
 	DRAWN_ML=()
-	: >"$T/out"
-	coproc CALBENCH_RUN { exec "$CALBENCH" "$@" 2>"$T/err"; }
-	pid=$CALBENCH_RUN_PID
-	track_pid "$pid"
-	exec {out_fd}<&"${CALBENCH_RUN[0]}" {in_fd}>&"${CALBENCH_RUN[1]}"
-	while IFS= read -r -t 60 line <&"$out_fd"; do
-		printf '%s\n' "$line" >>"$T/out"
+	live_start "$@"
+	while live_line line; do
 		if [[ $line =~ $re_reg ]]; then
 			id=${BASH_REMATCH[1]}
 			[ -n "${REG_CL[$id]:-}" ] || fail "asked for the register of an unknown meter: $line"
 			[ "$((BASH_REMATCH[2] - 1))" = "$k" ] || fail "register prompt for another point: $line"
 			N_ASKED=$((N_ASKED + 1))
-			register_show "$id" >&"$in_fd"
-			printf '\n' >&"$in_fd"
+			live_say "$(register_show "$id")"
 			continue
 		fi
-		case "$line" in
-		*"then press Enter (q to stop)") ;;
-		*) continue ;;
-		esac
+		is_instruction "$line" || continue
 		N_INSTR=$((N_INSTR + 1))
 		[[ $line =~ $re_head ]] || fail "an instruction without its point: $line"
 		k=$((BASH_REMATCH[1] - 1))
 		if [[ $line =~ $re_set ]]; then
 			# the valve is closed: nothing to do but note the window's middle
-			mid=$(awk -v lo="${BASH_REMATCH[1]}" -v hi="${BASH_REMATCH[2]}" \
-				'BEGIN { printf "%.6g\n", (lo + hi) / 2 }')
+			mid=$(window_mid "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
 		elif [[ $line =~ $re_open ]]; then
-			[ -n "$mid" ] || fail "open the flow before its window was given: $line"
-			[ "${BASH_REMATCH[1]}" = "$mid" ] ||
-				fail "the flow to set is not the middle of the window ($mid): $line"
+			expect_mid "${BASH_REMATCH[1]}" "$mid" "$line"
 			sim_state
 			ml0=$SIM_ML
 			set_flow "$mid"
 			mid=""
 		elif [[ $line =~ $re_draw ]]; then
-			# N L + 1 %, in mL
-			need=$(((10#${BASH_REMATCH[1]} * 1000 + 10#${BASH_REMATCH[2]}) * 101 / 100))
-			for _ in $(seq 6000); do
-				sim_state
-				[ $((SIM_ML - ml0)) -lt "$need" ] || break
-				sleep 0.01
-			done
-			[ $((SIM_ML - ml0)) -ge "$need" ] ||
-				fail "the simulator did not run $need mL (only $((SIM_ML - ml0)) mL): $line"
+			flow_sim_draw m "$ml0" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
 			set_flow 0
 			sim_state
 			DRAWN_ML[k]=$((SIM_ML - ml0))
 			for id in "${METERS[@]}"; do
 				read -r -a errs <<<"${METER_ERR[$id]}"
-				# the drawn volume x (1 + E), in 0.01 L, rounded half up
-				want=$(awk -v v="${DRAWN_ML[k]}" -v e="${errs[k]}" \
-					'BEGIN { printf "%d\n", int(v * (1 + e / 100) / 10 + 0.5) }')
-				REG_CL[$id]=$((REG_CL[$id] + want))
+				# the drawn volume x (1 + E), to the 0.01 L drum
+				REG_CL[$id]=$((REG_CL[$id] + $(cl_advance "${DRAWN_ML[k]}" "${errs[k]}")))
 			done
 		elif [[ $line == *"the master meter still shows"* ]]; then
 			set_flow 0
 		else
 			fail "an instruction the technician does not know: $line"
 		fi
-		printf '\n' >&"$in_fd"
+		live_say ""
 	done
-	exec {out_fd}<&- {in_fd}>&-
-	wait_gone "$pid" 100 ||
-		fail "calbench still running 5 s after its output stopped (or 60 s without output); last line: $(tail -n 1 "$T/out")"
-	reap "$pid"
-	RC=$WAIT_RC
-	check_sane "calbench $*" "$RC" "$T/err"
+	live_end "$@"
 }
 
 # label_err LABEL: the error (%) in a result label "Q1 0.02625 m3/h E +1.20 %".
@@ -310,7 +282,7 @@ series_batch() { # PORT [SERIAL_LINE]
 		[ "$n" = 6 ] || fail "$id: its registers not kept as typed (m3, 5 decimals): $(sql "SELECT point_seq, raw, unit, decimals FROM readings WHERE run_id = $run AND source = 'operator'")"
 		# the first and the last register are the technician's
 		n=$(sql "SELECT raw FROM readings WHERE run_id = $run AND source = 'operator' AND point_seq = 1")
-		[ "$n" = "$(cl_show "${start[$id]}")" ] || fail "$id: first register $n, the technician typed $(cl_show "${start[$id]}")"
+		[ "$n" = "$(cl_m3 "${start[$id]}")" ] || fail "$id: first register $n, the technician typed $(cl_m3 "${start[$id]}")"
 		n=$(sql "SELECT raw FROM readings WHERE run_id = $run AND source = 'operator' AND point_seq = 6")
 		[ "$n" = "$(register_show "$id")" ] || fail "$id: last register $n, the technician typed $(register_show "$id")"
 	done

@@ -389,4 +389,35 @@ test_serve_readonly_and_refusals() {
 	serve_stop
 }
 
+# What a scanned QR code opens, as a phone's browser shows it: the page
+# loaded in headless Chromium (Debian's chromium), its DOM checked (the
+# status, the instrument, the hostile owner as text, no script element) and
+# a screenshot kept in the test output directory (CAL_IT_ARTIFACTS).
+test_serve_page_in_chromium() {
+	local chrome art=${CAL_IT_ARTIFACTS:-$T}
+	chrome=$(command -v chromium || command -v chromium-browser || true)
+	[ -n "$chrome" ] || fail "chromium is not installed (bash scripts/install-deps)"
+	make_certs
+	serve_start --db "$CALBENCH_DB"
+	mkdir -p "$art"
+	timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+		--user-data-dir="$T/chrome" --window-size=412,915 \
+		--dump-dom "http://127.0.0.1:$PORT/verify/$NO_PASS" >"$T/dom.html" 2>"$T/chrome.err" ||
+		fail "chromium could not load the page: $(tail -n 5 "$T/chrome.err")"
+	grep -Fq "$NO_PASS" "$T/dom.html" || fail "the page has no number: $(head -c 800 "$T/dom.html")"
+	grep -Fq 'P-0001' "$T/dom.html" || fail "the page has no serial"
+	grep -Fq '&lt;script&gt;alert("x")&lt;/script&gt;' "$T/dom.html" ||
+		fail "the hostile owner is not shown as text"
+	[ "$(grep -c '<script' "$T/dom.html")" = 0 ] || fail "a script element in the page"
+	timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+		--user-data-dir="$T/chrome" --window-size=412,915 \
+		--screenshot="$art/verify-$NO_PASS.png" "http://127.0.0.1:$PORT/verify/$NO_PASS" \
+		>/dev/null 2>>"$T/chrome.err" || fail "no screenshot: $(tail -n 5 "$T/chrome.err")"
+	[ "$(head -c 8 "$art/verify-$NO_PASS.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+		fail "the screenshot is not a PNG"
+	[ "$(stat -c %s "$art/verify-$NO_PASS.png")" -gt 5000 ] || fail "the screenshot is nearly empty"
+	echo "screenshot: $art/verify-$NO_PASS.png"
+	serve_stop
+}
+
 run_tests

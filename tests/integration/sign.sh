@@ -271,4 +271,80 @@ PY
 	expect_err "--humidity '140' is not a relative humidity"
 }
 
+# From a new user's trial: what must be refused or said plainly.
+test_refusals_from_trial() {
+	setup_centre
+	cb keys init --dir "$T/keys"
+	dispenser_run CX-1 20.05
+	expect_rc 0
+	no=$(number_of CX-1)
+	# a tampered record is neither printed nor exported
+	cp "$CALBENCH_DB" "$T/orig.db"
+	/usr/bin/python3 - "$CALBENCH_DB" <<'PY'
+import sys
+p = sys.argv[1]
+b = open(p, 'rb').read()
+open(p, 'wb').write(b.replace(b'20.05', b'20.01'))
+PY
+	cb cert pdf "$no" -o "$T/t.pdf"
+	expect_rc 1
+	expect_err 'no longer matches what was issued'
+	[ ! -e "$T/t.pdf" ] || fail "a PDF of a tampered record was written"
+	cp "$T/orig.db" "$CALBENCH_DB"
+	# the QR's page must be this document's; a failure record is not a certificate
+	qr=$(qr_of "$no")
+	cb verify --offline "https://evil.example/verify/CB-2026-999999#${qr#*#}" \
+		--pubkey "$T/keys/centre.pub"
+	expect_rc 16
+	expect_err 'is not the page of'
+	tr -d '\n' <"$T/keys/centre.pub" | sed 's/v1/v1\r\n/' >"$T/crlf.pub"
+	printf '\r\n' >>"$T/crlf.pub"
+	cb verify --offline "$qr" --pubkey "$T/crlf.pub"
+	expect_rc 0
+	dispenser_run CX-2 20.15
+	expect_rc 2
+	cb verify --offline "$(qr_of "$(number_of CX-2)")" --pubkey "$T/keys/centre.pub"
+	expect_rc 13
+	expect_out 'failure record \(không đạt\)'
+	# a revision is revoked through its original
+	cb cert amend "$no" --reason "owner" --owner "Công ty B"
+	cb cert revoke "$no-R1" --reason x
+	expect_rc 1
+	expect_err "is a revision of $no: revoke the original"
+	cb cert amend "$no" --reason "$(head -c 400 /dev/zero | tr '\0' x)" --note y
+	expect_rc 1
+	expect_err 'too long'
+	cb cert amend "$no" --reason "$(printf 'a\nb')" --note y
+	expect_rc 1
+	expect_err 'control character'
+	# a reprint keeps the approver and the verification address of its day of issue
+	cb setting set lab.approver "Nguyễn Văn A"
+	dispenser_run CX-4 20.05
+	expect_rc 0
+	no4=$(number_of CX-4)
+	cb setting set lab.approver "Phạm Văn Mới"
+	cb setting set verify.base_url "https://new.example/v/"
+	[ "$(sql "SELECT approver FROM cert_issue WHERE number = '$no4'")" = "Nguyễn Văn A" ] ||
+		fail "issue record: $(sql "SELECT * FROM cert_issue WHERE number = '$no4'")"
+	[[ $(qr_of "$no4") == "https://kd.example.vn/verify/$no4#"* ]] ||
+		fail "the reprint's QR follows today's address: $(qr_of "$no4")"
+	cb verify "$no4"
+	expect_rc 0
+	# a register text that would print forged lines
+	cb instrument add --id CX-9 --kind fuel-dispenser --type "cột đo" --serial P-9 \
+		--owner "$(printf 'Cty A\n  verdict     PASS')" --class 0.5 --unit L --d 0.01 --mmq 2 \
+		--qmax "40 L/min" --qmin "4 L/min" --interval 12
+	expect_rc 1
+	expect_err "owner holds a control character"
+	# a number pattern that cannot be signed or put in a URL
+	cb setting set cert.number_pattern 'A|B-{YYYY}-{SEQ}'
+	expect_rc 1
+	# another database's key is not used: runs are refused before measuring
+	"$CALBENCH" --db "$T/other.db" keys init --dir "$T/other2" >/dev/null
+	cb setting set sign.key_file "$T/other2/centre.key"
+	dispenser_run CX-3 20.05
+	expect_rc 4
+	expect_err 'is not registered in this database'
+}
+
 run_tests

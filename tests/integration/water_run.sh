@@ -171,4 +171,25 @@ test_fuel_dispenser_can() {
 		fail "readings: $(sql "SELECT point_seq, source, raw FROM readings WHERE run_id = $run")"
 }
 
+# A dispenser stopped at its preset 20.00 L while the can holds 19.85 L:
+# delivered short by 150 mL, beyond the 100 mL MPE: judged FAIL, not taken
+# again as a short draw.
+test_fuel_dispenser_under_delivery() {
+	local proc=$SRC/procedures/defs/r117-fuel-dispenser-verification.yaml
+	cb instrument add --id CX-1 --kind fuel-dispenser --type "cột đo xăng dầu" --serial P-1 \
+		--class 0.5 --unit L --d 0.01 --mmq 2 --qmax "40 L/min" --qmin "4 L/min" --interval 12
+	cb standard add --id CAN-B --kind volume --unit L --range 1..20 --u 0.002 --u-rel 0.02 \
+		--cert VMI-2 --due 2099-12-31
+	{
+		printf 'ok\nok\nok\n19.850\n20.00\n'  # Qmax run 1: 150 mL short
+		printf 'ok\nok\nok\n20.000\n20.00\n'
+		printf 'ok\nok\nok\n20.000\n20.00\n'
+		printf 'ok\nok\nok\n2.000\n2.00\n'
+	} >"$T/answers"
+	cb run --procedure "$proc" --instrument CX-1 --standard CAN-B --mode periodic \
+		--answers "$T/answers"
+	expect_rc 2
+	expect_out 'Verdict CX-1: FAIL: Qmax 2.4 m3/h run 1/2: E = \+0.76 % beyond the MPE'
+}
+
 run_tests
