@@ -451,14 +451,14 @@ static int cert_get(struct cal_cert *out, struct cal_db *db, const char *number)
 	int rc, step;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_prepare(&st, db,
-			"SELECT c.number, c.kind, c.run_id, c.instrument_id, c.issued_at, "
-			"c.issue_date, c.valid_until, v.revoked_at, v.reason, c.lab_name, "
-			"c.lab_address "
-			"FROM certificates c LEFT JOIN certificate_revocations v "
-			/* an inspector may type the number in lower case */
-			"ON v.number = c.number WHERE c.number = ?1 COLLATE NOCASE "
-			"ORDER BY c.number = ?1 DESC LIMIT 1");
+	rc = db_prepare_cached(&st, db,
+			       "SELECT c.number, c.kind, c.run_id, c.instrument_id, c.issued_at, "
+			       "c.issue_date, c.valid_until, v.revoked_at, v.reason, c.lab_name, "
+			       "c.lab_address "
+			       "FROM certificates c LEFT JOIN certificate_revocations v "
+			       /* an inspector may type the number in lower case */
+			       "ON v.number = c.number WHERE c.number = ?1 COLLATE NOCASE "
+			       "ORDER BY c.number = ?1 DESC LIMIT 1");
 	if (rc)
 		goto out;
 	db_bind_str(st, 1, number);
@@ -488,7 +488,7 @@ static int cert_get(struct cal_cert *out, struct cal_db *db, const char *number)
 	db_col_text(out->lab_name, sizeof(out->lab_name), st, 9);
 	db_col_text(out->lab_address, sizeof(out->lab_address), st, 10);
 out:
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	if (rc)
 		memset(out, 0, sizeof(*out));
 	return rc;
@@ -620,14 +620,15 @@ static int later_document(char *out, size_t size, struct cal_db *db, const struc
 	int rc, step;
 
 	out[0] = '\0';
-	rc = db_prepare(&st, db,
-			"SELECT n.number FROM certificates n WHERE n.instrument_id = ?1 "
-			"AND n.rowid > (SELECT rowid FROM certificates WHERE number = ?2) "
-			/* a calibration does not replace a verification, nor the reverse */
-			"AND (n.kind = 'calibration') = "
-			"((SELECT kind FROM certificates WHERE number = ?2) = 'calibration') "
-			"AND NOT EXISTS (SELECT 1 FROM certificate_revocations v "
-			"WHERE v.number = n.number) ORDER BY n.rowid LIMIT 1");
+	rc = db_prepare_cached(
+		&st, db,
+		"SELECT n.number FROM certificates n WHERE n.instrument_id = ?1 "
+		"AND n.rowid > (SELECT rowid FROM certificates WHERE number = ?2) "
+		/* a calibration does not replace a verification, nor the reverse */
+		"AND (n.kind = 'calibration') = "
+		"((SELECT kind FROM certificates WHERE number = ?2) = 'calibration') "
+		"AND NOT EXISTS (SELECT 1 FROM certificate_revocations v "
+		"WHERE v.number = n.number) ORDER BY n.rowid LIMIT 1");
 	if (rc)
 		return rc;
 	db_bind_str(st, 1, c->instrument_id);
@@ -637,7 +638,7 @@ static int later_document(char *out, size_t size, struct cal_db *db, const struc
 		db_col_text(out, size, st, 0);
 	else if (step != SQLITE_DONE)
 		rc = db_fail(db, "later document");
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 

@@ -34,6 +34,7 @@
  * and finalized on every path of the function that prepared them.
  */
 #define DB_CANON_PARTS 9
+#define DB_STMT_CACHE 16
 
 struct cal_db {
 	sqlite3 *h;		  /* never NULL while open */
@@ -46,6 +47,10 @@ struct cal_db {
 	 * finalized by cal_db_close.
 	 */
 	sqlite3_stmt *canon[DB_CANON_PARTS];
+	/* db_prepare_cached: the lookups' statements, kept prepared */
+	const char *cache_sql[DB_STMT_CACHE];
+	sqlite3_stmt *cache_st[DB_STMT_CACHE];
+	bool cache_busy[DB_STMT_CACHE];
 };
 
 /* registers.c: CAL_ERR_ARG when @v (of field @name of @what '@id') holds a control character. */
@@ -95,6 +100,13 @@ int db_bind_real(sqlite3_stmt *st, int idx, double v);
  * our SQL, or a schema we do not know).
  */
 int db_prepare(sqlite3_stmt **out, struct cal_db *db, const char *sql);
+/*
+ * The same for a statement run on every lookup: @sql must be a string
+ * constant (its address is the key); give it back with db_finish(), which
+ * resets a cached statement and finalizes any other.
+ */
+int db_prepare_cached(sqlite3_stmt **out, struct cal_db *db, const char *sql);
+void db_finish(struct cal_db *db, sqlite3_stmt *st);
 
 /*
  * The last SQLite error of @db as a calbench error, message "<what>: <errmsg>".

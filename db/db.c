@@ -107,6 +107,49 @@ int db_prepare(sqlite3_stmt **out, struct cal_db *db, const char *sql)
 	return CAL_OK;
 }
 
+/*
+ * The statements of the lookups an inspector's request makes, prepared once
+ * per connection (keyed by the address of their SQL text, a string
+ * constant); one in use is prepared afresh for a nested caller.
+ */
+int db_prepare_cached(sqlite3_stmt **out, struct cal_db *db, const char *sql)
+{
+	int free_slot = -1;
+
+	*out = NULL;
+	for (int i = 0; i < DB_STMT_CACHE; i++) {
+		if (db->cache_sql[i] == sql && !db->cache_busy[i]) {
+			db->cache_busy[i] = true;
+			*out = db->cache_st[i];
+			return CAL_OK;
+		}
+		if (!db->cache_sql[i] && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return db_prepare(out, db, sql);
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK)
+		return db_fail(db, "cannot prepare a statement");
+	db->cache_sql[free_slot] = sql;
+	db->cache_st[free_slot] = *out;
+	db->cache_busy[free_slot] = true;
+	return CAL_OK;
+}
+
+void db_finish(struct cal_db *db, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < DB_STMT_CACHE; i++)
+		if (db->cache_st[i] == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			db->cache_busy[i] = false;
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
 int db_fail(struct cal_db *db, const char *what)
 {
 	int x = sqlite3_extended_errcode(db->h);
@@ -563,6 +606,8 @@ void cal_db_close(struct cal_db *db)
 		return;
 	/* All statements are finalized by their functions: close cannot be busy. */
 	db_sign_release(db);
+	for (int i = 0; i < DB_STMT_CACHE; i++)
+		sqlite3_finalize(db->cache_st[i]);
 	sqlite3_close(db->h);
 	free(db->path);
 	cal_db_set_signer(db, NULL); /* the key does not outlive its use */

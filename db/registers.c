@@ -314,7 +314,8 @@ int cal_db_instrument_get(struct cal_instrument *out, struct cal_db *db, const c
 		memset(out, 0, sizeof(*out));
 	if (!out || !db || !id || !id[0])
 		return cal_error_set(CAL_ERR_ARG, "instrument: bad arguments");
-	rc = db_prepare(&st, db, "SELECT " INSTRUMENT_COLS " FROM instruments WHERE id = ?1");
+	rc = db_prepare_cached(&st, db,
+			       "SELECT " INSTRUMENT_COLS " FROM instruments WHERE id = ?1");
 	if (rc)
 		goto out;
 	db_bind_str(st, 1, id);
@@ -326,7 +327,7 @@ int cal_db_instrument_get(struct cal_instrument *out, struct cal_db *db, const c
 	else
 		rc = db_fail(db, "instrument");
 out:
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 

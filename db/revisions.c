@@ -46,7 +46,7 @@ static void rev_from_row(struct cal_revision *o, sqlite3_stmt *st)
 static int rev_query(struct cal_revision *out, struct cal_db *db, const char *sql, const char *arg)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(&st, db, sql);
+	int rc = db_prepare_cached(&st, db, sql);
 
 	memset(out, 0, sizeof(*out));
 	if (rc)
@@ -62,7 +62,7 @@ static int rev_query(struct cal_revision *out, struct cal_db *db, const char *sq
 	default:
 		rc = db_fail(db, "certificate revision");
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 

@@ -310,7 +310,7 @@ int cal_db_run_get(struct cal_run *out, struct cal_db *db, int64_t run_id)
 		memset(out, 0, sizeof(*out));
 	if (!out || !db || run_id <= 0)
 		return cal_error_set(CAL_ERR_ARG, "run: bad arguments");
-	rc = db_prepare(&st, db, "SELECT " RUN_COLS " FROM runs WHERE id = ?1");
+	rc = db_prepare_cached(&st, db, "SELECT " RUN_COLS " FROM runs WHERE id = ?1");
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -322,7 +322,7 @@ int cal_db_run_get(struct cal_run *out, struct cal_db *db, int64_t run_id)
 	else
 		rc = db_fail(db, "run");
 out:
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	if (rc)
 		memset(out, 0, sizeof(*out));
 	return rc;

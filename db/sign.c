@@ -151,8 +151,8 @@ static int cert_ids(int64_t *run_id, char *instrument, size_t size, struct cal_d
 		    const char *number)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(&st, db,
-			    "SELECT run_id, instrument_id FROM certificates WHERE number = ?1");
+	int rc = db_prepare_cached(
+		&st, db, "SELECT run_id, instrument_id FROM certificates WHERE number = ?1");
 
 	if (rc)
 		return rc;
@@ -169,7 +169,7 @@ static int cert_ids(int64_t *run_id, char *instrument, size_t size, struct cal_d
 	default:
 		rc = db_fail(db, "certificate");
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -333,8 +333,8 @@ int cal_db_signing_key_get(unsigned char pk[32], char *created_at, size_t size, 
 {
 	sqlite3_stmt *st = NULL;
 	char pk_hex[65] = "";
-	int rc = db_prepare(&st, db,
-			    "SELECT public_key, created_at FROM signing_keys WHERE key_id = ?1");
+	int rc = db_prepare_cached(
+		&st, db, "SELECT public_key, created_at FROM signing_keys WHERE key_id = ?1");
 
 	if (rc)
 		return rc;
@@ -351,7 +351,7 @@ int cal_db_signing_key_get(unsigned char pk[32], char *created_at, size_t size, 
 	default:
 		rc = db_fail(db, "signing key");
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	if (!rc && sodium_hex2bin(pk, 32, pk_hex, strlen(pk_hex), NULL, NULL, NULL) != 0)
 		rc = cal_error_set(CAL_ERR_STATE, "signing key '%s': not a public key", key_id);
 	return rc;
@@ -362,9 +362,9 @@ bool cal_db_signing_required(struct cal_db *db)
 	sqlite3_stmt *st = NULL;
 	bool any = false;
 
-	if (db_prepare(&st, db, "SELECT 1 FROM signing_keys LIMIT 1") == CAL_OK)
+	if (db_prepare_cached(&st, db, "SELECT 1 FROM signing_keys LIMIT 1") == CAL_OK)
 		any = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	cal_error_clear();
 	return any;
 }
@@ -408,9 +408,9 @@ int cal_db_cert_issue_get(struct cal_cert_issue *out, struct cal_db *db, const c
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_prepare(&st, db,
-			"SELECT approver, approver_title, place, accreditation, verify_url "
-			"FROM cert_issue WHERE number = ?1");
+	rc = db_prepare_cached(&st, db,
+			       "SELECT approver, approver_title, place, accreditation, verify_url "
+			       "FROM cert_issue WHERE number = ?1");
 	if (rc)
 		return rc;
 	db_bind_str(st, 1, number);
@@ -428,7 +428,7 @@ int cal_db_cert_issue_get(struct cal_cert_issue *out, struct cal_db *db, const c
 	default:
 		rc = db_fail(db, "certificate issue record");
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -497,9 +497,10 @@ int cal_db_cert_signature(struct cal_cert_sig *out, struct cal_db *db, const cha
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_prepare(&st, db,
-			"SELECT content_sha256, key_id, signature, signed_at FROM cert_signatures "
-			"WHERE number = ?1");
+	rc = db_prepare_cached(
+		&st, db,
+		"SELECT content_sha256, key_id, signature, signed_at FROM cert_signatures "
+		"WHERE number = ?1");
 	if (rc)
 		return rc;
 	db_bind_str(st, 1, number);
@@ -516,7 +517,7 @@ int cal_db_cert_signature(struct cal_cert_sig *out, struct cal_db *db, const cha
 	default:
 		rc = db_fail(db, "certificate signature");
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	if (!rc && !out->present) { /* a revision carries its own */
 		struct cal_revision r;
 
@@ -571,12 +572,12 @@ int db_cert_check(bool *tampered, bool *signed_out, char *why, size_t size, stru
 		return rc;
 	if (!sg.present) {
 		/* issued after the first key existed: it must have been signed */
-		rc = db_prepare(&st, db, "SELECT min(created_at) FROM signing_keys");
+		rc = db_prepare_cached(&st, db, "SELECT min(created_at) FROM signing_keys");
 		if (rc)
 			return rc;
 		if (sqlite3_step(st) == SQLITE_ROW)
 			db_col_text(first_key, sizeof(first_key), st, 0);
-		sqlite3_finalize(st);
+		db_finish(db, st);
 		if (first_key[0] && strcmp(c->issued_at, first_key) >= 0) {
 			*tampered = true;
 			snprintf(why, size, "its signature record is missing");
