@@ -35,6 +35,14 @@
  */
 #define DB_CANON_PARTS 9
 #define DB_STMT_CACHE 16
+#define DB_CHECK_CACHE 2048
+
+/* One document's integrity as checked (sign.c), while the file is unchanged. */
+struct db_check {
+	char number[64]; /* "" = free */
+	bool tampered, signed_ok;
+	char why[160];
+};
 
 struct cal_db {
 	sqlite3 *h;		  /* never NULL while open */
@@ -51,6 +59,14 @@ struct cal_db {
 	const char *cache_sql[DB_STMT_CACHE];
 	sqlite3_stmt *cache_st[DB_STMT_CACHE];
 	bool cache_busy[DB_STMT_CACHE];
+	/*
+	 * Integrity checks already made, valid while the files are as they were
+	 * (sign.c: the database and its WAL by inode, size, mtime and ctime, the
+	 * other connections' commits, this connection's changes); NULL until
+	 * used, never for an in-memory database.
+	 */
+	struct db_check *checks;
+	char checks_gen[256];
 };
 
 /* registers.c: CAL_ERR_ARG when @v (of field @name of @what '@id') holds a control character. */

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -285,6 +286,8 @@ int cal_signer_key_id(char key_id[17], const unsigned char pk[32])
 
 void db_sign_release(struct cal_db *db)
 {
+	free(db->checks);
+	db->checks = NULL;
 	for (size_t i = 0; i < DB_CANON_PARTS; i++) {
 		sqlite3_finalize(db->canon[i]);
 		db->canon[i] = NULL;
@@ -555,8 +558,92 @@ int cal_sig_check(const char *msg, const char *sig_b64, const unsigned char pk[3
  * matches its digest and, when signed, the signature matches its key; a
  * reason otherwise. *signed_out tells whether it carries a signature.
  */
+/*
+ * What identifies the state of the files: the database and its WAL (inode,
+ * size, modification and change times: a byte edited in place changes the
+ * change time, which no one sets back), the commits of other connections
+ * (data_version) and of this one (total changes). false: not cacheable.
+ */
+static bool files_state(char *out, size_t size, struct cal_db *db)
+{
+	char wal[4200];
+	struct stat a, b;
+	sqlite3_stmt *st = NULL;
+	long long version = -1;
+	bool have_wal;
+
+	if (!db->path || !db->path[0] || strcmp(db->path, ":memory:") == 0 ||
+	    stat(db->path, &a) != 0)
+		return false;
+	snprintf(wal, sizeof(wal), "%s-wal", db->path);
+	have_wal = stat(wal, &b) == 0;
+	if (db_prepare_cached(&st, db, "PRAGMA data_version") == CAL_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int64(st, 0);
+	db_finish(db, st);
+	cal_error_clear();
+	if (version < 0)
+		return false;
+	snprintf(out, size,
+		 "%llu:%llu:%lld:%lld.%ld:%lld.%ld|%d:%llu:%lld:%lld.%ld:%lld.%ld|%lld:%lld",
+		 (unsigned long long)a.st_dev, (unsigned long long)a.st_ino, (long long)a.st_size,
+		 (long long)a.st_mtim.tv_sec, a.st_mtim.tv_nsec, (long long)a.st_ctim.tv_sec,
+		 a.st_ctim.tv_nsec, have_wal, have_wal ? (unsigned long long)b.st_ino : 0ULL,
+		 have_wal ? (long long)b.st_size : 0LL,
+		 have_wal ? (long long)b.st_mtim.tv_sec : 0LL, have_wal ? b.st_mtim.tv_nsec : 0L,
+		 have_wal ? (long long)b.st_ctim.tv_sec : 0LL, have_wal ? b.st_ctim.tv_nsec : 0L,
+		 version, (long long)sqlite3_total_changes64(db->h));
+	return true;
+}
+
+static int check_uncached(bool *tampered, bool *signed_out, char *why, size_t size,
+			  struct cal_db *db, const struct cal_cert *c, const char *serial);
+
+/*
+ * The integrity check of a document, remembered while the files stay as they
+ * were: a verification service answers the same numbers again and again,
+ * and recomputing a document's content costs a few hundred microseconds.
+ */
 int db_cert_check(bool *tampered, bool *signed_out, char *why, size_t size, struct cal_db *db,
 		  const struct cal_cert *c, const char *serial)
+{
+	char gen[sizeof(db->checks_gen)];
+	struct db_check *e = NULL;
+	uint32_t h = 2166136261u;
+	int rc;
+
+	if (!files_state(gen, sizeof(gen), db))
+		return check_uncached(tampered, signed_out, why, size, db, c, serial);
+	if (!db->checks) {
+		db->checks = calloc(DB_CHECK_CACHE, sizeof(*db->checks));
+		if (!db->checks)
+			return check_uncached(tampered, signed_out, why, size, db, c, serial);
+	}
+	if (strcmp(gen, db->checks_gen) != 0) {
+		memset(db->checks, 0, DB_CHECK_CACHE * sizeof(*db->checks));
+		db_strlcpy(db->checks_gen, sizeof(db->checks_gen), gen);
+	}
+	for (const char *p = c->number; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	e = &db->checks[h % DB_CHECK_CACHE];
+	if (e->number[0] && strcmp(e->number, c->number) == 0) {
+		*tampered = e->tampered;
+		*signed_out = e->signed_ok;
+		snprintf(why, size, "%s", e->why);
+		return CAL_OK;
+	}
+	rc = check_uncached(tampered, signed_out, why, size, db, c, serial);
+	if (!rc) {
+		db_strlcpy(e->number, sizeof(e->number), c->number);
+		e->tampered = *tampered;
+		e->signed_ok = *signed_out;
+		db_strlcpy(e->why, sizeof(e->why), why);
+	}
+	return rc;
+}
+
+static int check_uncached(bool *tampered, bool *signed_out, char *why, size_t size,
+			  struct cal_db *db, const struct cal_cert *c, const char *serial)
 {
 	struct cal_cert_sig sg;
 	char digest[65], msg[512], first_key[24] = "";
