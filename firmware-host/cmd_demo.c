@@ -305,8 +305,11 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 	printf("Try: calbench --db %s instrument show DEMO-BAL-1\n"
 	       "     calbench --db %s cert show %s\n"
 	       "     calbench --db %s verify %s --json\n"
-	       "     calbench --db %s cert show %s   (a pressure gauge that failed)\n",
-	       db_abs, db_abs, numbers[0], db_abs, numbers[1], db_abs, numbers[4]);
+	       "     calbench --db %s cert show %s   (a pressure gauge that failed)\n"
+	       "     calbench --db %s cert pdf %s -o %s.pdf\n"
+	       "     calbench --db %s serve   (then open http://127.0.0.1:8080/verify/%s)\n",
+	       db_abs, db_abs, numbers[0], db_abs, numbers[1], db_abs, numbers[4], db_abs,
+	       numbers[0], numbers[0], db_abs, numbers[0]);
 	rc = CLI_OK;
 out:
 	cal_db_close(db);
