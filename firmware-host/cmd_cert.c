@@ -292,8 +292,8 @@ int cmd_cert(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (npos != 2 || (strcmp(pos[0], "show") != 0 && strcmp(pos[0], "revoke") != 0))
-		return cli_usage("cert", "cert: expected 'show NUMBER' or 'revoke NUMBER --reason "
-					 "TEXT'");
+		return cli_usage("cert", "cert: expected show, revoke, pdf, export or amend, then "
+					 "the NUMBER");
 	if (strcmp(pos[0], "revoke") == 0 && (!reason || !reason[0]))
 		return cli_usage("cert", "cert revoke: say why with --reason TEXT (it is kept and "
 					 "shown to inspectors)");
