@@ -58,6 +58,7 @@ int cmd_cert_amend(struct cli *cli, int argc, char **argv);
 /* The demo's signing key beside its database, made once (cmd_keys.c). */
 int cli_demo_keys(struct cli *cli, struct cal_db *db);
 int cmd_setting(struct cli *cli, int argc, char **argv);
+int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
 
 /* ---- helpers (cli.c) ------------------------------------------------------ */

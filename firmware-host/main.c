@@ -73,6 +73,9 @@ static const char usage_text[] =
 	"  serve [--listen ADDR:PORT]    the read-only verification service (HTTP) for\n"
 	"                                inspectors and QR codes\n"
 	"  setting list|get|set          centre settings (certificate number pattern)\n"
+	"Reports\n"
+	"  stats [--from DATE] [--to DATE] [--by DIM,...] [--format table|csv|json] [-o FILE]\n"
+	"                                verified, pass, fail and pass rate, grouped\n"
 	"\n"
 	"Database: --db PATH, else $CALBENCH_DB, else ./calbench.db\n"
 	"Exit codes: 0 ok (run: PASS; verify: valid), 1 error, 2 run verdict FAIL,\n"
@@ -246,6 +249,20 @@ static const struct command commands[] = {
 	  "  N/min; default 10/s, 0 = no limit), --burst: at once (default 2 x rate);\n"
 	  "  beyond: 429 with Retry-After. --threads: default one per CPU.\n"
 	  "  See docs/serve.md (what it shows, a systemd unit).\n" },
+	{ "stats", cmd_stats,
+	  "calbench stats [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+	  "    [--activity verification|calibration] [--by DIM[,DIM...]]\n"
+	  "    [--format table|csv|json] [-o FILE]\n"
+	  "  Instruments verified, passed and failed, with the pass rate, grouped by\n"
+	  "  DIM: type, mode, result, month, quarter, year, owner, operator, procedure,\n"
+	  "  method; with a total row. The period is on the documents' issue dates, both\n"
+	  "  ends included. Counted: one completed run with its document (pass: a\n"
+	  "  certificate, fail: a failure record); a re-verification counts again; a\n"
+	  "  revoked document does not count; a revision adds no count. Calibrations\n"
+	  "  only with --activity calibration (result: the conformity verdict).\n"
+	  "  CSV: UTF-8, RFC 4180, a header row. Default output: stdout.\n"
+	  "  An empty period is an error (exit 1, no file written).\n"
+	  "  See docs/statistics.md.\n" },
 	{ "setting", cmd_setting,
 	  "calbench setting list\ncalbench setting get KEY\ncalbench setting set KEY VALUE\n"
 	  "  e.g. calbench setting set cert.number_pattern 'QNG-{YYYY}-{SEQ:5}'\n" },

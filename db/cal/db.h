@@ -496,4 +496,66 @@ struct cal_verify {
 int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
 		  const struct cal_date *today);
 
+/* ---- statistics (stats.c) ------------------------------------------------- */
+
+/*
+ * What a centre reports upward (domain.md §8): documents counted, grouped by
+ * any of these dimensions. Counting rules (docs/statistics.md):
+ *  - one completed run with its document counts once: pass = verification
+ *    certificate, fail = failure record; a re-verification (another run of
+ *    the same instrument, e.g. after repair) counts again;
+ *  - a revoked document does not count; a revision (cert_revisions) replaces
+ *    its original and adds no count;
+ *  - calibrations only with activity calibration, their result the run's
+ *    conformity verdict; verifications and calibrations never mix;
+ *  - the period is on the document's issue date, both ends included.
+ */
+enum cal_stats_dim {
+	CAL_STATS_TYPE,
+	CAL_STATS_MODE,
+	CAL_STATS_RESULT,
+	CAL_STATS_MONTH,
+	CAL_STATS_QUARTER,
+	CAL_STATS_YEAR,
+	CAL_STATS_OWNER,
+	CAL_STATS_OPERATOR,
+	CAL_STATS_PROCEDURE,
+	CAL_STATS_METHOD,
+	CAL_STATS_NDIMS
+};
+/* "type", "mode", ... */
+const char *cal_stats_dim_name(enum cal_stats_dim d);
+/* CAL_ERR_ARG naming @name and the known dimensions. */
+int cal_stats_dim_parse(enum cal_stats_dim *out, const char *name);
+/* "type,month" -> dims; CAL_ERR_ARG for an unknown, repeated or too many. */
+int cal_stats_dims_parse(enum cal_stats_dim *dims, size_t *n, const char *list);
+
+struct cal_stats_query {
+	const char *from, *to; /* YYYY-MM-DD, NULL or "" = unbounded */
+	bool calibration;      /* count calibrations instead of verifications */
+	enum cal_stats_dim by[CAL_STATS_NDIMS];
+	size_t n_by;
+};
+
+struct cal_stats_row {
+	char *key[CAL_STATS_NDIMS]; /* one value per dimension of the query, owned */
+	int64_t total, pass, fail;  /* pass + fail == total */
+};
+
+struct cal_stats {
+	struct cal_stats_row *rows; /* ordered by the keys */
+	size_t n;
+	struct cal_stats_row total; /* no keys */
+};
+
+/*
+ * Count with one GROUP BY query. CAL_ERR_ARG (message names it) for a date
+ * that does not parse or @from after @to. An empty period is CAL_OK with
+ * total.total == 0. Free with cal_stats_free.
+ */
+int cal_db_stats(struct cal_stats *out, struct cal_db *db, const struct cal_stats_query *q);
+void cal_stats_free(struct cal_stats *s); /* NULL ok */
+/* The pass rate in % with two decimals, rounded half up: "97.93" ("0.00" when empty). */
+void cal_stats_rate(char *out, size_t size, const struct cal_stats_row *r);
+
 #endif

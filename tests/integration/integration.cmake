@@ -51,6 +51,10 @@ set(CAL_IT_TIMEOUT_cert_export 60)
 list(APPEND CAL_IT_SCRIPTS cert_pdf)
 set(CAL_IT_TIMEOUT_cert_pdf 120)
 
+# stats: counts, CSV and JSON read back with python3
+list(APPEND CAL_IT_SCRIPTS stats)
+set(CAL_IT_TIMEOUT_stats 90)
+
 foreach(script IN LISTS CAL_IT_SCRIPTS)
   set(path ${CAL_IT_DIR}/${script}.sh)
   # a new test function re-runs cmake

@@ -1,0 +1,295 @@
+/*
+ * calbench stats: what a centre reports upward (domain.md §8), counted by
+ * cal_db_stats (db/stats.c, the counting rules) and shown as an aligned
+ * table, CSV (RFC 4180, UTF-8) or JSON. docs/statistics.md.
+ *
+ * An empty period is an error (exit 1, "no verifications in this period"),
+ * and no file is written then: an empty report is never mistaken for one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cal/error.h"
+#include "cli.h"
+
+/* 2559 -> "2,559" */
+static void fmt_count(char *out, size_t size, int64_t v)
+{
+	char digits[32];
+	size_t n, o = 0;
+
+	snprintf(digits, sizeof(digits), "%lld", (long long)v);
+	n = strlen(digits);
+	for (size_t i = 0; i < n && o + 2 < size; i++) {
+		if (i && digits[i] != '-' && (n - i) % 3 == 0 && digits[i - 1] != '-')
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+}
+
+/* Characters shown (UTF-8 code points; Vietnamese in NFC is one column each). */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static void pad(FILE *f, const char *s, size_t w, bool right)
+{
+	size_t n = width(s);
+
+	if (right)
+		for (; n < w; n++)
+			fputc(' ', f);
+	fputs(s, f);
+	if (!right)
+		for (; n < w; n++)
+			fputc(' ', f);
+}
+
+static const char *const num_head[] = { "total", "pass", "fail", "pass rate" };
+
+static void row_nums(char cells[4][40], const struct cal_stats_row *r)
+{
+	char rate[16];
+
+	fmt_count(cells[0], 40, r->total);
+	fmt_count(cells[1], 40, r->pass);
+	fmt_count(cells[2], 40, r->fail);
+	cal_stats_rate(rate, sizeof(rate), r);
+	snprintf(cells[3], 40, "%s %%", rate);
+}
+
+static void print_table(FILE *f, const struct cal_stats *s, const struct cal_stats_query *q,
+			const char *period)
+{
+	size_t w[CAL_STATS_NDIMS + 4];
+	char cells[4][40], total[40], pass[40], fail[40], rate[16];
+
+	fprintf(f, "%s statistics, %s\n", q->calibration ? "Calibration" : "Verification", period);
+	if (q->n_by) {
+		for (size_t i = 0; i < q->n_by; i++) {
+			w[i] = width(cal_stats_dim_name(q->by[i]));
+			for (size_t r = 0; r < s->n; r++)
+				if (width(s->rows[r].key[i]) > w[i])
+					w[i] = width(s->rows[r].key[i]);
+		}
+		for (size_t j = 0; j < 4; j++) {
+			w[q->n_by + j] = strlen(num_head[j]);
+			for (size_t r = 0; r <= s->n; r++) {
+				row_nums(cells, r < s->n ? &s->rows[r] : &s->total);
+				if (strlen(cells[j]) > w[q->n_by + j])
+					w[q->n_by + j] = strlen(cells[j]);
+			}
+		}
+		fputc('\n', f);
+		for (size_t i = 0; i < q->n_by; i++) {
+			pad(f, cal_stats_dim_name(q->by[i]), w[i], false);
+			fputs("  ", f);
+		}
+		for (size_t j = 0; j < 4; j++) {
+			pad(f, num_head[j], w[q->n_by + j], true);
+			fputs(j < 3 ? "  " : "\n", f);
+		}
+		for (size_t r = 0; r <= s->n; r++) {
+			const struct cal_stats_row *row = r < s->n ? &s->rows[r] : &s->total;
+
+			for (size_t i = 0; i < q->n_by; i++) {
+				pad(f, r < s->n ? row->key[i] : (i ? "" : "(all)"), w[i], false);
+				fputs("  ", f);
+			}
+			row_nums(cells, row);
+			for (size_t j = 0; j < 4; j++) {
+				pad(f, cells[j], w[q->n_by + j], true);
+				fputs(j < 3 ? "  " : "\n", f);
+			}
+		}
+		fputc('\n', f);
+	}
+	fmt_count(total, sizeof(total), s->total.total);
+	fmt_count(pass, sizeof(pass), s->total.pass);
+	fmt_count(fail, sizeof(fail), s->total.fail);
+	cal_stats_rate(rate, sizeof(rate), &s->total);
+	fprintf(f, "%s instruments %s, %s pass, %s fail, %s %%\n", total,
+		q->calibration ? "calibrated" : "verified", pass, fail, rate);
+}
+
+/* RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled. */
+static void csv_cell(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_row(FILE *f, const struct cal_stats_row *r, const struct cal_stats_query *q,
+		    bool is_total)
+{
+	char rate[16];
+
+	for (size_t i = 0; i < q->n_by; i++) {
+		csv_cell(f, is_total ? (i ? "" : "(all)") : r->key[i]);
+		fputc(',', f);
+	}
+	cal_stats_rate(rate, sizeof(rate), r);
+	fprintf(f, "%lld,%lld,%lld,%s\r\n", (long long)r->total, (long long)r->pass,
+		(long long)r->fail, rate);
+}
+
+static void print_csv(FILE *f, const struct cal_stats *s, const struct cal_stats_query *q)
+{
+	for (size_t i = 0; i < q->n_by; i++)
+		fprintf(f, "%s,", cal_stats_dim_name(q->by[i]));
+	fputs("total,pass,fail,pass_rate\r\n", f);
+	for (size_t r = 0; r < s->n; r++)
+		csv_row(f, &s->rows[r], q, false);
+	csv_row(f, &s->total, q, true);
+}
+
+static void json_counts(FILE *f, const struct cal_stats_row *r)
+{
+	char rate[16];
+
+	cal_stats_rate(rate, sizeof(rate), r);
+	fprintf(f, "\"total\": %lld, \"pass\": %lld, \"fail\": %lld, \"pass_rate\": %s",
+		(long long)r->total, (long long)r->pass, (long long)r->fail, rate);
+}
+
+static void json_date(FILE *f, const char *d)
+{
+	if (d && d[0])
+		cli_json_str(f, d);
+	else
+		fputs("null", f);
+}
+
+static void print_json(FILE *f, const struct cal_stats *s, const struct cal_stats_query *q)
+{
+	fprintf(f, "{\n  \"activity\": \"%s\",\n  \"period\": {\"from\": ",
+		q->calibration ? "calibration" : "verification");
+	json_date(f, q->from);
+	fputs(", \"to\": ", f);
+	json_date(f, q->to);
+	fputs("},\n  \"dimensions\": [", f);
+	for (size_t i = 0; i < q->n_by; i++) {
+		fputs(i ? ", " : "", f);
+		cli_json_str(f, cal_stats_dim_name(q->by[i]));
+	}
+	fputs("],\n  \"groups\": [", f);
+	for (size_t r = 0; r < s->n; r++) {
+		fputs(r ? ",\n    {" : "\n    {", f);
+		for (size_t i = 0; i < q->n_by; i++) {
+			cli_json_str(f, cal_stats_dim_name(q->by[i]));
+			fputs(": ", f);
+			cli_json_str(f, s->rows[r].key[i]);
+			fputs(", ", f);
+		}
+		json_counts(f, &s->rows[r]);
+		fputc('}', f);
+	}
+	fputs(s->n ? "\n  ],\n  \"total\": {" : "],\n  \"total\": {", f);
+	json_counts(f, &s->total);
+	fputs("}\n}\n", f);
+}
+
+int cmd_stats(struct cli *cli, int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL, *activity = NULL, *by = NULL, *format = NULL;
+	const char *output = NULL;
+	const struct cli_opt opts[] = {
+		{ "from", true, &from, NULL },	       { "to", true, &to, NULL },
+		{ "activity", true, &activity, NULL }, { "by", true, &by, NULL },
+		{ "format", true, &format, NULL },     { "output", true, &output, NULL },
+		{ NULL, false, NULL, NULL },
+	};
+	struct cal_stats_query q = { 0 };
+	struct cal_stats s = { 0 };
+	struct cal_db *db = NULL;
+	char **av, period[64];
+	const char *pos[1];
+	FILE *f = stdout;
+	int npos, rc;
+
+	/* -o FILE is --output FILE */
+	av = calloc((size_t)argc + 1, sizeof(*av));
+	if (!av)
+		return cli_fail(CAL_ERR_NOMEM, "stats");
+	for (int i = 0; i < argc; i++)
+		av[i] = strcmp(argv[i], "-o") == 0 ? (char *)"--output" : argv[i];
+	rc = cli_parse(argc, av, 1, opts, pos, 0, &npos, "stats");
+	free(av);
+	if (rc)
+		return rc;
+	if (!format)
+		format = "table";
+	if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))
+		return cli_usage("stats", "stats: unknown format '%s' (table, csv or json)",
+				 format);
+	if (activity && strcmp(activity, "verification") && strcmp(activity, "calibration"))
+		return cli_usage("stats",
+				 "stats: unknown activity '%s' (verification or calibration)",
+				 activity);
+	if (output && !output[0])
+		return cli_usage("stats", "stats: -o needs a file name");
+	q.from = from;
+	q.to = to;
+	q.calibration = activity && strcmp(activity, "calibration") == 0;
+	if (by && cal_stats_dims_parse(q.by, &q.n_by, by))
+		return cli_usage("stats", "stats: %s", cal_error_last());
+
+	rc = cli_open_db(&db, cli, false);
+	if (rc)
+		return rc;
+	rc = cal_db_stats(&s, db, &q);
+	cal_db_close(db);
+	if (rc)
+		return cli_fail(rc, "stats");
+	snprintf(period, sizeof(period), "%s to %s", from && from[0] ? from : "the first",
+		 to && to[0] ? to : "the last");
+	if (s.total.total == 0) {
+		cal_stats_free(&s);
+		cli_err("no %s in this period (%s)",
+			q.calibration ? "calibrations" : "verifications", period);
+		return CLI_ERROR;
+	}
+	if (output && strcmp(output, "-") != 0) {
+		f = fopen(output, "w");
+		if (!f) {
+			cli_err("stats: cannot write %s: %s", output, strerror(errno));
+			cal_stats_free(&s);
+			return CLI_ERROR;
+		}
+	}
+	if (strcmp(format, "csv") == 0)
+		print_csv(f, &s, &q);
+	else if (strcmp(format, "json") == 0)
+		print_json(f, &s, &q);
+	else
+		print_table(f, &s, &q, period);
+	cal_stats_free(&s);
+	if (f != stdout) {
+		if (ferror(f) | fclose(f)) {
+			cli_err("stats: cannot write %s: %s", output, strerror(errno));
+			remove(output);
+			return CLI_ERROR;
+		}
+	} else if (fflush(stdout)) {
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
