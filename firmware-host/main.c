@@ -74,8 +74,8 @@ static const char usage_text[] =
 	"                                inspectors and QR codes\n"
 	"  setting list|get|set          centre settings (certificate number pattern)\n"
 	"Reports\n"
-	"  stats [--from DATE] [--to DATE] [--by DIM,...] [--format table|csv|json] [-o FILE]\n"
-	"                                verified, pass, fail and pass rate, grouped\n"
+	"  stats [--from DATE] [--to DATE] [--by DIM,...] [--format table|csv|json|html]\n"
+	"        [-o FILE]               verified, pass, fail and pass rate, grouped\n"
 	"\n"
 	"Database: --db PATH, else $CALBENCH_DB, else ./calbench.db\n"
 	"Exit codes: 0 ok (run: PASS; verify: valid), 1 error, 2 run verdict FAIL,\n"
@@ -252,7 +252,7 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats,
 	  "calbench stats [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
 	  "    [--activity verification|calibration] [--by DIM[,DIM...]]\n"
-	  "    [--format table|csv|json] [-o FILE]\n"
+	  "    [--format table|csv|json|html] [-o FILE]\n"
 	  "  Instruments verified, passed and failed, with the pass rate, grouped by\n"
 	  "  DIM: type, mode, result, month, quarter, year, owner, operator, procedure,\n"
 	  "  method; with a total row. The period is on the documents' issue dates, both\n"
@@ -260,7 +260,9 @@ static const struct command commands[] = {
 	  "  certificate, fail: a failure record); a re-verification counts again; a\n"
 	  "  revoked document does not count; a revision adds no count. Calibrations\n"
 	  "  only with --activity calibration (result: the conformity verdict).\n"
-	  "  CSV: UTF-8, RFC 4180, a header row. Default output: stdout.\n"
+	  "  CSV: UTF-8, RFC 4180, a header row. HTML: one self-contained page (no\n"
+	  "  script, no network): the table, and pass/fail per month and per instrument\n"
+	  "  type as inline SVG charts; for e-mail, a phone or paper. Default output: stdout.\n"
 	  "  An empty period is an error (exit 1, no file written).\n"
 	  "  See docs/statistics.md.\n" },
 	{ "setting", cmd_setting,

@@ -2,7 +2,8 @@
 # calbench stats: the counts a centre reports (domain.md §8, docs/statistics.md)
 # through the CLI: the table's total line, CSV read back with Python's csv
 # module (Vietnamese names, quotes and commas intact), JSON read back with
-# Python's json module, and the errors. A fuel dispenser against a proving can
+# Python's json module, the HTML report read back with Python's html.parser
+# and checked by xmllint, and the errors. A fuel dispenser against a proving can
 # makes the documents: no simulator needed.
 #
 #   bash stats.sh CALBENCH SOURCE_DIR [TEST_FUNCTION...]
@@ -130,6 +131,127 @@ assert sum(x['total'] for x in d['groups']) == d['total']['total']
 PY
 }
 
+# The HTML report: one self-contained page, the grouped table with its total
+# row, the centre's sentence, two inline SVG charts (per month, per type), the
+# register's text escaped (a hostile type and owner), no script, no network.
+test_html() {
+	setup_centre
+	# CX-4: a hostile type and owner, a pass. Counted: 4 (3 pass, 1 fail).
+	cb instrument add --id CX-4 --kind fuel-dispenser --type '<script>x</script>' \
+		--serial P-CX-4 --owner "<b>O'Neil & \"Sons\"</b>" --class 0.5 --unit L \
+		--d 0.01 --mmq 2 --qmax "40 L/min" --qmin "4 L/min" --interval 12
+	expect_rc 0
+	dispenser_verify CX-4 20.05 initial 0
+	cb stats --by month --format csv
+	expect_rc 0
+	local months=$(($(wc -l <"$T/out") - 2))
+	cb stats --by owner,result --format html -o "$T/stats.html"
+	expect_rc 0
+	[ ! -s "$T/out" ] || fail "stdout with -o: $(cat "$T/out")"
+	/usr/bin/python3 - "$T/stats.html" "$OWNER_Q" "$OWNER_B" "$months" <<'PY' ||
+import sys
+from html.parser import HTMLParser
+path, owner_q, owner_b, months = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+raw = open(path, encoding='utf-8').read()
+assert raw.startswith('<!DOCTYPE html>'), raw[:40]
+VOID = {'meta', 'br', 'img', 'link', 'input', 'hr', 'rect'}
+
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.tags, self.text = [], [], []
+        self.tables, self.svgs, self.cell = [], [], None
+        self.section = None
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        for k, v in attrs:
+            assert not k.startswith('on'), (tag, k)
+            assert 'http' not in (v or '') or k == 'xmlns', (tag, k, v)
+        if tag == 'table':
+            self.tables.append({'thead': [], 'tbody': [], 'tfoot': []})
+        elif tag in ('thead', 'tbody', 'tfoot'):
+            self.section = tag
+        elif tag == 'tr':
+            self.tables[-1][self.section].append([])
+        elif tag in ('td', 'th'):
+            self.cell = ''
+        elif tag == 'svg':
+            self.svgs.append({'rects': [], 'texts': []})
+        elif tag == 'rect':
+            self.svgs[-1]['rects'].append(a.get('class', '').split())
+            assert int(a['width']) >= 0, a
+        elif tag == 'text':
+            self.cell = ''
+        if tag not in VOID:
+            self.stack.append(tag)
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.handle_endtag(tag)
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        assert self.stack and self.stack[-1] == tag, (tag, self.stack)
+        self.stack.pop()
+        if tag in ('td', 'th'):
+            self.tables[-1][self.section][-1].append(self.cell)
+            self.cell = None
+        elif tag == 'text':
+            self.svgs[-1]['texts'].append(self.cell)
+            self.cell = None
+    def handle_data(self, data):
+        self.text.append(data)
+        if self.cell is not None:
+            self.cell += data
+
+p = P()
+p.feed(raw)
+p.close()
+assert not p.stack, p.stack
+assert 'script' not in p.tags, 'a <script> element'
+assert '<script' not in raw.lower(), 'unescaped <script'
+text = ' '.join(' '.join(p.text).split())
+assert '4 instruments verified, 3 pass, 1 fail, 75.00 %' in text, text
+assert len(p.tables) == 1, p.tables
+t = p.tables[0]
+assert t['thead'] == [['owner', 'result', 'total', 'pass', 'fail', 'pass rate']], t['thead']
+hostile_owner = '<b>O\'Neil & "Sons"</b>'
+assert sorted(t['tbody']) == sorted([
+    [hostile_owner, 'pass', '1', '1', '0', '100.00 %'],
+    [owner_q, 'pass', '1', '1', '0', '100.00 %'],
+    [owner_b, 'fail', '1', '0', '1', '0.00 %'],
+    [owner_b, 'pass', '1', '1', '0', '100.00 %'],
+]), t['tbody']
+assert t['tfoot'] == [['(all)', '', '4', '3', '1', '75.00 %']], t['tfoot']
+assert len(p.svgs) == 2, len(p.svgs)
+for svg, groups in zip(p.svgs, (months, 2)):
+    bars = [c for c in svg['rects'] if 'bar' in c]
+    assert sum('pass' in c for c in bars) == groups, (svg, groups)
+    assert sum('fail' in c for c in bars) == groups, (svg, groups)
+    assert len(bars) == len(svg['rects']) == 2 * groups, svg
+type_texts = p.svgs[1]['texts']
+assert '<script>x</script>' in type_texts, type_texts
+assert 'cột đo xăng dầu' in type_texts, type_texts
+assert '2 pass, 1 fail' in type_texts and '1 pass, 0 fail' in type_texts, type_texts
+assert '3 pass, 1 fail' in p.svgs[0]['texts'] or months > 1, p.svgs[0]['texts']
+assert hostile_owner not in raw
+assert '&lt;b&gt;O&#39;Neil &amp; &quot;Sons&quot;&lt;/b&gt;' in raw
+PY
+		fail "HTML: $(cat "$T/stats.html")"
+	# xmllint's HTML 4 parser (libxml2 2.9) does not know SVG's element names:
+	# those are the only complaints allowed
+	xmllint --html --noout "$T/stats.html" 2>"$T/xmllint" || fail "xmllint: $(cat "$T/xmllint")"
+	if grep ' error : ' "$T/xmllint" | grep -Ev 'error : Tag (svg|rect|text) invalid$'; then
+		fail "xmllint: $(cat "$T/xmllint")"
+	fi
+	# no --by: the total row alone; to stdout
+	cb stats --format html
+	expect_rc 0
+	expect_out '^<p class="summary">4 instruments verified, 3 pass, 1 fail, 75\.00 %</p>$'
+	expect_out '^<tfoot><tr class="total"><td class="n">4</td>'
+}
+
 test_errors() {
 	setup_centre
 	cb stats --by type,colour
@@ -151,9 +273,9 @@ test_errors() {
 	cb stats -o "$T/no/such/dir/stats.txt"
 	expect_rc 1
 	expect_one_line_error "cannot write $T/no/such/dir/stats.txt: No such file or directory"
-	cb stats --format html
+	cb stats --format xml
 	expect_rc 64
-	expect_err "unknown format 'html'"
+	expect_err "unknown format 'xml'"
 	cb stats --activity testing
 	expect_rc 64
 	expect_err "unknown activity 'testing'"
