@@ -405,34 +405,55 @@ static int issue_record(struct cal_db *db, const char *number)
 	return rc;
 }
 
-int cal_db_cert_issue_get(struct cal_cert_issue *out, struct cal_db *db, const char *number)
+struct text_col {
+	char *dst;
+	size_t size;
+};
+
+/*
+ * The text columns of the one row @sql (bound to @number) selects, into
+ * @cols; *found false (columns untouched) when there is none.
+ */
+static int text_row(bool *found, struct cal_db *db, const char *sql, const char *number,
+		    const char *what, const struct text_col *cols, int n)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = db_prepare_cached(&st, db, sql);
 
-	memset(out, 0, sizeof(*out));
-	rc = db_prepare_cached(&st, db,
-			       "SELECT approver, approver_title, place, accreditation, verify_url "
-			       "FROM cert_issue WHERE number = ?1");
+	*found = false;
 	if (rc)
 		return rc;
 	db_bind_str(st, 1, number);
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
-		out->present = true;
-		db_col_text(out->approver, sizeof(out->approver), st, 0);
-		db_col_text(out->approver_title, sizeof(out->approver_title), st, 1);
-		db_col_text(out->place, sizeof(out->place), st, 2);
-		db_col_text(out->accreditation, sizeof(out->accreditation), st, 3);
-		db_col_text(out->verify_url, sizeof(out->verify_url), st, 4);
+		*found = true;
+		for (int i = 0; i < n; i++)
+			db_col_text(cols[i].dst, cols[i].size, st, i);
 		break;
 	case SQLITE_DONE:
 		break;
 	default:
-		rc = db_fail(db, "certificate issue record");
+		rc = db_fail(db, what);
 	}
 	db_finish(db, st);
 	return rc;
+}
+
+int cal_db_cert_issue_get(struct cal_cert_issue *out, struct cal_db *db, const char *number)
+{
+	const struct text_col cols[] = {
+		{ out->approver, sizeof(out->approver) },
+		{ out->approver_title, sizeof(out->approver_title) },
+		{ out->place, sizeof(out->place) },
+		{ out->accreditation, sizeof(out->accreditation) },
+		{ out->verify_url, sizeof(out->verify_url) },
+	};
+
+	memset(out, 0, sizeof(*out));
+	return text_row(&out->present, db,
+			"SELECT approver, approver_title, place, accreditation, verify_url "
+			"FROM cert_issue WHERE number = ?1",
+			number, "certificate issue record", cols, 5);
 }
 
 /* Called by cal_db_run_complete in its transaction, after the run is completed. */
@@ -496,31 +517,19 @@ int db_cert_sign(struct cal_db *db, const struct cal_cert *c, const char *serial
 
 int cal_db_cert_signature(struct cal_cert_sig *out, struct cal_db *db, const char *number)
 {
-	sqlite3_stmt *st = NULL;
+	const struct text_col cols[] = {
+		{ out->content_sha256, sizeof(out->content_sha256) },
+		{ out->key_id, sizeof(out->key_id) },
+		{ out->signature, sizeof(out->signature) },
+		{ out->signed_at, sizeof(out->signed_at) },
+	};
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_prepare_cached(
-		&st, db,
-		"SELECT content_sha256, key_id, signature, signed_at FROM cert_signatures "
-		"WHERE number = ?1");
-	if (rc)
-		return rc;
-	db_bind_str(st, 1, number);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		out->present = true;
-		db_col_text(out->content_sha256, sizeof(out->content_sha256), st, 0);
-		db_col_text(out->key_id, sizeof(out->key_id), st, 1);
-		db_col_text(out->signature, sizeof(out->signature), st, 2);
-		db_col_text(out->signed_at, sizeof(out->signed_at), st, 3);
-		break;
-	case SQLITE_DONE:
-		break;
-	default:
-		rc = db_fail(db, "certificate signature");
-	}
-	db_finish(db, st);
+	rc = text_row(&out->present, db,
+		      "SELECT content_sha256, key_id, signature, signed_at FROM cert_signatures "
+		      "WHERE number = ?1",
+		      number, "certificate signature", cols, 4);
 	if (!rc && !out->present) { /* a revision carries its own */
 		struct cal_revision r;
 
