@@ -58,6 +58,7 @@
 #include "cal/service.h"
 #include "cal/units.h"
 
+#include "bench_sql.h"
 #include "bench_util.h"
 
 extern char **environ;
@@ -146,44 +147,6 @@ static void parse_args(struct opts *o, int argc, char **argv)
 
 /* ---- the database ----------------------------------------------------------- */
 
-static void exec_sql(sqlite3 *h, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK)
-		bench_die("%s: %s", sql, err ? err : sqlite3_errmsg(h));
-}
-
-static sqlite3_stmt *prep(sqlite3 *h, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-		bench_die("prepare %s: %s", sql, sqlite3_errmsg(h));
-	return st;
-}
-
-static void step_done(sqlite3 *h, sqlite3_stmt *st, const char *what)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		bench_die("%s: %s", what, sqlite3_errmsg(h));
-	sqlite3_reset(st);
-}
-
-static void text(sqlite3_stmt *st, int i, const char *s)
-{
-	sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
-static long query_long(sqlite3 *h, const char *sql)
-{
-	sqlite3_stmt *st = prep(h, sql);
-	long n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
-
-	sqlite3_finalize(st);
-	return n;
-}
-
 /* Unix time of 09:00 UTC on day @doy (0-based) of @year. */
 static int64_t day_time(int year, int doy)
 {
@@ -219,36 +182,40 @@ static void fill(struct cal_db *db, long certs, int first_year)
 	double t0 = bench_now();
 	sqlite3 *h = cal_db_handle(db);
 
-	exec_sql(h, "PRAGMA cache_size = -1048576"); /* 1 GiB while filling: no spill */
-	exec_sql(h, "BEGIN IMMEDIATE");
-	exec_sql(h, "INSERT OR REPLACE INTO settings(key, value) VALUES "
-		    "('lab.name', '" LAB_NAME "'), ('lab.address', '" LAB_ADDRESS "')");
-	ins_inst = prep(h, "INSERT INTO instruments(id, type, manufacturer, model, serial, owner, "
-			   "accuracy_class, unit, max, min, e, d, interval_months, created_at, "
-			   "kind) VALUES (?1, 'cột đo xăng dầu', 'Tatsuno', 'SUNNY 2', ?2, "
-			   "'Công ty Xăng dầu Khu vực I', '0.5', 'L', 0, 2, 0.01, 0.01, 12, "
-			   "'2000-01-01T00:00:00Z', 'fuel-dispenser')");
+	bench_exec(h, "PRAGMA cache_size = -1048576"); /* 1 GiB while filling: no spill */
+	bench_exec(h, "BEGIN IMMEDIATE");
+	bench_exec(h, "INSERT OR REPLACE INTO settings(key, value) VALUES "
+		      "('lab.name', '" LAB_NAME "'), ('lab.address', '" LAB_ADDRESS "')");
+	ins_inst = bench_prep(
+		h, "INSERT INTO instruments(id, type, manufacturer, model, serial, owner, "
+		   "accuracy_class, unit, max, min, e, d, interval_months, created_at, "
+		   "kind) VALUES (?1, 'cột đo xăng dầu', 'Tatsuno', 'SUNNY 2', ?2, "
+		   "'Công ty Xăng dầu Khu vực I', '0.5', 'L', 0, 2, 0.01, 0.01, 12, "
+		   "'2000-01-01T00:00:00Z', 'fuel-dispenser')");
 	for (long i = 0; i < n_inst; i++) {
 		snprintf(id, sizeof(id), "CX-%07ld", i);
 		snprintf(serial, sizeof(serial), "P-%07ld", i);
-		text(ins_inst, 1, id);
-		text(ins_inst, 2, serial);
-		step_done(h, ins_inst, "instrument");
+		bench_text(ins_inst, 1, id);
+		bench_text(ins_inst, 2, serial);
+		bench_step_done(h, ins_inst, "instrument");
 	}
-	ins_run = prep(h, "INSERT INTO runs(instrument_id, procedure_id, procedure_title, method, "
-			  "procedure_sha256, procedure_text, mode, operator_name, status, "
-			  "started_at) VALUES (?1, 'r117-fuel-dispenser-verification', "
-			  "'Verification of fuel dispensers (OIML R 117)', "
-			  "'OIML R 117-1:2019 / MID MI-005', ?2, 'id: bench\n', 'periodic', "
-			  "'bench', 'running', ?3)");
-	ins_cert = prep(h, "INSERT INTO certificates(number, kind, run_id, instrument_id, "
-			   "issued_at, issue_date, valid_until, year, seq, lab_name, lab_address) "
-			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '" LAB_NAME
-			   "', '" LAB_ADDRESS "')");
-	done_run = prep(h, "UPDATE runs SET status = 'completed', verdict = ?2, fail_reason = ?3, "
-			   "finished_at = ?4 WHERE id = ?1");
-	revoke = prep(h, "INSERT INTO certificate_revocations(number, revoked_at, reason) "
-			 "VALUES (?1, ?2, 'issued on the wrong record')");
+	ins_run = bench_prep(
+		h, "INSERT INTO runs(instrument_id, procedure_id, procedure_title, method, "
+		   "procedure_sha256, procedure_text, mode, operator_name, status, "
+		   "started_at) VALUES (?1, 'r117-fuel-dispenser-verification', "
+		   "'Verification of fuel dispensers (OIML R 117)', "
+		   "'OIML R 117-1:2019 / MID MI-005', ?2, 'id: bench\n', 'periodic', "
+		   "'bench', 'running', ?3)");
+	ins_cert = bench_prep(
+		h,
+		"INSERT INTO certificates(number, kind, run_id, instrument_id, "
+		"issued_at, issue_date, valid_until, year, seq, lab_name, lab_address) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '" LAB_NAME "', '" LAB_ADDRESS "')");
+	done_run = bench_prep(
+		h, "UPDATE runs SET status = 'completed', verdict = ?2, fail_reason = ?3, "
+		   "finished_at = ?4 WHERE id = ?1");
+	revoke = bench_prep(h, "INSERT INTO certificate_revocations(number, revoked_at, reason) "
+			       "VALUES (?1, ?2, 'issued on the wrong record')");
 	for (long i = 0; i < certs; i++) {
 		int year = first_year + (int)(i / per_year);
 		long s = i % per_year + 1;
@@ -264,30 +231,31 @@ static void fill(struct cal_db *db, long certs, int first_year)
 		cal_date_add_months(&u, &d, 12);
 		cal_date_format(until, sizeof(until), &u);
 
-		text(ins_run, 1, id);
-		text(ins_run, 2, sha);
-		text(ins_run, 3, at);
-		step_done(h, ins_run, "run");
+		bench_text(ins_run, 1, id);
+		bench_text(ins_run, 2, sha);
+		bench_text(ins_run, 3, at);
+		bench_step_done(h, ins_run, "run");
 		run = sqlite3_last_insert_rowid(h);
-		text(ins_cert, 1, number);
-		text(ins_cert, 2, pass ? "verification" : "failure");
+		bench_text(ins_cert, 1, number);
+		bench_text(ins_cert, 2, pass ? "verification" : "failure");
 		sqlite3_bind_int64(ins_cert, 3, run);
-		text(ins_cert, 4, id);
-		text(ins_cert, 5, at);
-		text(ins_cert, 6, day);
-		text(ins_cert, 7, pass ? until : "");
+		bench_text(ins_cert, 4, id);
+		bench_text(ins_cert, 5, at);
+		bench_text(ins_cert, 6, day);
+		bench_text(ins_cert, 7, pass ? until : "");
 		sqlite3_bind_int(ins_cert, 8, year);
 		sqlite3_bind_int64(ins_cert, 9, s);
-		step_done(h, ins_cert, "certificate");
+		bench_step_done(h, ins_cert, "certificate");
 		sqlite3_bind_int64(done_run, 1, run);
-		text(done_run, 2, pass ? "PASS" : "FAIL");
-		text(done_run, 3, pass ? "" : "Qmax run 1: E = +0.55 % beyond the MPE ±0.5 %");
-		text(done_run, 4, at);
-		step_done(h, done_run, "run completed");
+		bench_text(done_run, 2, pass ? "PASS" : "FAIL");
+		bench_text(done_run, 3,
+			   pass ? "" : "Qmax run 1: E = +0.55 % beyond the MPE ±0.5 %");
+		bench_text(done_run, 4, at);
+		bench_step_done(h, done_run, "run completed");
 		if (i % 100 == 42) {
-			text(revoke, 1, number);
-			text(revoke, 2, at);
-			step_done(h, revoke, "revocation");
+			bench_text(revoke, 1, number);
+			bench_text(revoke, 2, at);
+			bench_step_done(h, revoke, "revocation");
 		}
 		if (i % 100000 == 99999) {
 			printf("\r  %ld certificates", i + 1);
@@ -295,11 +263,11 @@ static void fill(struct cal_db *db, long certs, int first_year)
 		}
 	}
 	/* numbers are never reused: the sequence of each year is where the fill left it */
-	seq = prep(h, "INSERT INTO number_seq(year, last) VALUES (?1, ?2)");
+	seq = bench_prep(h, "INSERT INTO number_seq(year, last) VALUES (?1, ?2)");
 	for (int y = 0; y < YEARS; y++) {
 		sqlite3_bind_int(seq, 1, first_year + y);
 		sqlite3_bind_int64(seq, 2, per_year);
-		step_done(h, seq, "number_seq");
+		bench_step_done(h, seq, "number_seq");
 	}
 	sqlite3_finalize(ins_inst);
 	sqlite3_finalize(ins_run);
@@ -307,7 +275,7 @@ static void fill(struct cal_db *db, long certs, int first_year)
 	sqlite3_finalize(done_run);
 	sqlite3_finalize(revoke);
 	sqlite3_finalize(seq);
-	exec_sql(h, "COMMIT");
+	bench_exec(h, "COMMIT");
 	printf("\r  %ld certificates of %d-%d, %ld instruments: %.1f s\n", certs, first_year,
 	       first_year + YEARS - 1, n_inst, bench_now() - t0);
 }
@@ -621,17 +589,18 @@ int main(int argc, char **argv)
 		fill(db, o.certs, first_year);
 		if (o.signed_n)
 			issue_signed(db, o.signed_n);
-		exec_sql(cal_db_handle(db), "PRAGMA wal_checkpoint(TRUNCATE)");
+		bench_exec(cal_db_handle(db), "PRAGMA wal_checkpoint(TRUNCATE)");
 		cal_db_close(db);
 	}
 	if (cal_db_open(&db, path))
 		bench_die("%s: %s", path, cal_error_last());
-	n = query_long(cal_db_handle(db), "SELECT count(*) FROM certificates c WHERE NOT EXISTS "
-					  "(SELECT 1 FROM cert_signatures s WHERE s.number = "
-					  "c.number)");
-	n_signed = query_long(cal_db_handle(db), "SELECT count(*) FROM cert_signatures WHERE "
-						 "key_id <> ''");
-	first_year = (int)query_long(cal_db_handle(db), "SELECT min(year) FROM certificates");
+	n = bench_query_long(cal_db_handle(db),
+			     "SELECT count(*) FROM certificates c WHERE NOT EXISTS "
+			     "(SELECT 1 FROM cert_signatures s WHERE s.number = "
+			     "c.number)");
+	n_signed = bench_query_long(cal_db_handle(db), "SELECT count(*) FROM cert_signatures WHERE "
+						       "key_id <> ''");
+	first_year = (int)bench_query_long(cal_db_handle(db), "SELECT min(year) FROM certificates");
 	cal_db_close(db);
 	if (n != o.certs || n_signed != o.signed_n)
 		bench_die("%s holds %ld certificates and %ld signed, not %ld and %ld: remove it or "

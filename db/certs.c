@@ -22,8 +22,10 @@
  * Dates. The issue date is the UTC date of the issue time; a verification
  * certificate is valid until issue date + the instrument's interval in
  * months, same day of month, clamped to the month's end (cal_date_add_months);
- * an interval of 0 means no expiry (valid_until ""). Failure records carry
- * no validity.
+ * an instrument whose interval is 0 takes the intervals table's for its type
+ * in force on the issue date (cal_db_interval_for, docs/due.md); none known,
+ * or 0 months, means no expiry (valid_until ""). Failure records carry no
+ * validity.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,7 @@
 
 #include "db-internal.h"
 #include "cal/clock.h"
+#include "cal/due.h"
 #include "cal/error.h"
 
 /* Widest {SEQ:n}. */
@@ -206,7 +209,7 @@ int db_pattern_check(const char *pattern)
  * Whitespace runs (ASCII and U+00A0) become one space, ends are trimmed.
  * false when the result does not fit in dst[size].
  */
-static bool normalise(char *dst, size_t size, const char *src)
+bool db_number_normalise(char *dst, size_t size, const char *src)
 {
 	size_t o = 0, w;
 	bool pending = false;
@@ -262,7 +265,7 @@ static const char *kind_text(enum cal_cert_kind k)
 int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 			const char *verdict, const char *fail_reason, int64_t now_s)
 {
-	char pattern[128], status[16], activity[16], number[sizeof(out->number)];
+	char pattern[128], status[16], activity[16], number[sizeof(out->number)], itype[96];
 	struct cal_date issue, until;
 	sqlite3_stmt *st = NULL;
 	enum cal_cert_kind kind;
@@ -289,10 +292,9 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 	in_tx = true;
 
 	/* The run, its instrument and its interval. */
-	rc = db_prepare(
-		&st, db,
-		"SELECT r.status, r.instrument_id, i.interval_months, r.activity FROM runs r "
-		"JOIN instruments i ON i.id = r.instrument_id WHERE r.id = ?1");
+	rc = db_prepare(&st, db,
+			"SELECT r.status, r.instrument_id, i.interval_months, r.activity, i.type "
+			"FROM runs r JOIN instruments i ON i.id = r.instrument_id WHERE r.id = ?1");
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -309,6 +311,7 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 	db_col_text(out->instrument_id, sizeof(out->instrument_id), st, 1);
 	interval = sqlite3_column_int(st, 2);
 	db_col_text(activity, sizeof(activity), st, 3);
+	db_col_text(itype, sizeof(itype), st, 4);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (strcmp(status, "running") != 0) {
@@ -365,6 +368,17 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 	db_strlcpy(out->number, sizeof(out->number), number);
 	cal_time_iso8601(out->issued_at, sizeof(out->issued_at), now_s);
 	cal_date_format(out->issue_date, sizeof(out->issue_date), &issue);
+	if (kind == CAL_CERT_VERIFICATION && interval <= 0) {
+		/* none of its own: the intervals table's in force on the issue date (due.c) */
+		rc = cal_db_interval_for(&interval, NULL, db, itype, out->issue_date);
+		if (rc == CAL_ERR_NOTFOUND) {
+			cal_error_clear();
+			interval = 0;
+			rc = CAL_OK;
+		}
+		if (rc)
+			goto out;
+	}
 	if (kind == CAL_CERT_VERIFICATION && interval > 0) {
 		cal_date_add_months(&until, &issue, interval);
 		cal_date_format(out->valid_until, sizeof(out->valid_until), &until);
@@ -498,7 +512,7 @@ out:
 static int cert_lookup(struct cal_cert *out, struct cal_db *db, const char *number, char *norm,
 		       size_t size)
 {
-	if (!normalise(norm, size, number)) {
+	if (!db_number_normalise(norm, size, number)) {
 		db_strlcpy(norm, size, number);
 		memset(out, 0, sizeof(*out));
 		return cal_error_set(CAL_ERR_NOTFOUND, "no certificate or record numbered '%s'",
@@ -679,12 +693,122 @@ static int later_revision(struct cal_verify *out, struct cal_db *db, const char 
 	return CAL_OK;
 }
 
+/* FAIL_RECORD; EXPIRED when @today is after valid_until; else VALID ("" = no expiry). */
+static enum cal_verify_status validity(const struct cal_cert *c, const struct cal_date *today)
+{
+	struct cal_date until;
+
+	if (c->kind == CAL_CERT_FAILURE)
+		return CAL_VERIFY_FAIL_RECORD;
+	if (c->valid_until[0] && cal_date_parse(&until, c->valid_until) == 0 &&
+	    cal_date_cmp(today, &until) > 0)
+		return CAL_VERIFY_EXPIRED;
+	return CAL_VERIFY_VALID;
+}
+
+/*
+ * An imported register row (schema v6) answers as what it records: a
+ * certificate (pass), a failure record (fail) or a calibration; expired
+ * after its validity; superseded by a later event of the same instrument
+ * and activity (imported or measured here, not revoked). Never signed.
+ */
+static int verify_imported(struct cal_verify *out, struct cal_db *db, const char *number,
+			   const struct cal_date *today)
+{
+	struct cal_history *h = &out->imported;
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	rc = cal_db_history_imported(h, db, number);
+	if (rc == CAL_ERR_NOTFOUND) {
+		cal_error_clear();
+		return rc;
+	}
+	if (rc)
+		return rc;
+	db_strlcpy(out->cert.number, sizeof(out->cert.number), h->number);
+	out->cert.kind = strcmp(h->activity, "calibration") == 0 ? CAL_CERT_CALIBRATION
+			 : strcmp(h->result, "pass") == 0	 ? CAL_CERT_VERIFICATION
+								 : CAL_CERT_FAILURE;
+	db_strlcpy(out->cert.instrument_id, sizeof(out->cert.instrument_id), h->instrument_id);
+	db_strlcpy(out->cert.issue_date, sizeof(out->cert.issue_date), h->event_date);
+	db_strlcpy(out->cert.valid_until, sizeof(out->cert.valid_until), h->valid_until);
+	rc = cal_db_instrument_get(&out->instrument, db, h->instrument_id);
+	if (rc)
+		return rc;
+	/* the register as it was on the row's date */
+	db_strlcpy(out->instrument.owner, sizeof(out->instrument.owner), h->owner);
+	db_strlcpy(out->instrument.type, sizeof(out->instrument.type), h->type);
+	db_strlcpy(out->run.method, sizeof(out->run.method), h->method);
+	db_strlcpy(out->run.operator_name, sizeof(out->run.operator_name), h->operator_name);
+	db_strlcpy(out->run.mode, sizeof(out->run.mode), h->mode);
+	db_strlcpy(out->run.activity, sizeof(out->run.activity), h->activity);
+	db_strlcpy(out->run.verdict, sizeof(out->run.verdict),
+		   strcmp(h->result, "pass") == 0 ? "PASS" : "FAIL");
+	db_strlcpy(out->run.finished_at, sizeof(out->run.finished_at), h->event_date);
+	db_strlcpy(out->cert.issued_at, sizeof(out->cert.issued_at), h->event_date);
+	if (out->cert.kind == CAL_CERT_VERIFICATION && !out->cert.valid_until[0]) {
+		/*
+		 * No validity recorded: the interval in force on its date, as
+		 * `due` reckons (the instrument's own first, then its type's).
+		 */
+		struct cal_date from, until;
+		int months = out->instrument.interval_months;
+
+		if (months <= 0 &&
+		    cal_db_interval_for(&months, NULL, db, h->type, h->event_date) != CAL_OK)
+			months = 0;
+		cal_error_clear();
+		if (months > 0 && cal_date_parse(&from, h->event_date) == 0) {
+			cal_date_add_months(&until, &from, months);
+			cal_date_format(out->cert.valid_until, sizeof(out->cert.valid_until),
+					&until);
+		}
+	}
+	out->status = validity(&out->cert, today);
+	if (out->status != CAL_VERIFY_VALID)
+		return CAL_OK;
+	rc = db_prepare_cached(&st, db,
+			       "SELECT number, event_date, valid_until, result FROM history "
+			       "WHERE instrument_id = ?1 AND activity = ?2 AND revoked = 0 "
+			       "AND (event_date > ?3 OR (event_date = ?3 AND id > ?4)) "
+			       "ORDER BY event_date, id LIMIT 1");
+	if (rc)
+		return rc;
+	db_bind_str(st, 1, h->instrument_id);
+	db_bind_str(st, 2, h->activity);
+	db_bind_str(st, 3, h->event_date);
+	sqlite3_bind_int64(st, 4, h->id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		char result[8];
+
+		db_col_text(out->superseded_by.number, sizeof(out->superseded_by.number), st, 0);
+		db_col_text(out->superseded_by.issue_date, sizeof(out->superseded_by.issue_date),
+			    st, 1);
+		db_col_text(out->superseded_by.valid_until, sizeof(out->superseded_by.valid_until),
+			    st, 2);
+		db_col_text(result, sizeof(result), st, 3);
+		out->superseded_by.kind =
+			strcmp(result, "pass") == 0 ? CAL_CERT_VERIFICATION : CAL_CERT_FAILURE;
+		db_strlcpy(out->superseded_by.instrument_id,
+			   sizeof(out->superseded_by.instrument_id), h->instrument_id);
+		if (!out->superseded_by.number[0])
+			db_strlcpy(out->superseded_by.number, sizeof(out->superseded_by.number),
+				   "(no number)");
+		out->status = CAL_VERIFY_SUPERSEDED;
+	} else if (step != SQLITE_DONE) {
+		rc = db_fail(db, "verify");
+	}
+	db_finish(db, st);
+	return rc;
+}
+
 int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
 		  const struct cal_date *today)
 {
 	char norm[sizeof(out->cert.number)];
 	struct cal_revision rev;
-	struct cal_date until;
 	bool tampered = false, is_rev = false;
 	int rc;
 
@@ -700,6 +824,14 @@ int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
 	if (rc == CAL_ERR_NOTFOUND && norm[0] && cal_db_revision_get(&rev, db, norm) == CAL_OK) {
 		is_rev = true;
 		rc = cert_get(&out->cert, db, rev.original);
+	}
+	if (rc == CAL_ERR_NOTFOUND && norm[0]) {
+		rc = verify_imported(out, db, norm, today);
+		if (rc != CAL_ERR_NOTFOUND) {
+			if (rc)
+				memset(out, 0, sizeof(*out));
+			return rc;
+		}
 	}
 	if (rc == CAL_ERR_NOTFOUND)
 		return cal_error_set(CAL_OK, "no certificate or record numbered '%s'", norm);
@@ -726,15 +858,7 @@ int cal_db_verify(struct cal_verify *out, struct cal_db *db, const char *number,
 		out->signed_ok = false;
 		return CAL_OK;
 	}
-	if (out->cert.revoked)
-		out->status = CAL_VERIFY_REVOKED;
-	else if (out->cert.kind == CAL_CERT_FAILURE)
-		out->status = CAL_VERIFY_FAIL_RECORD;
-	else if (out->cert.valid_until[0] && cal_date_parse(&until, out->cert.valid_until) == 0 &&
-		 cal_date_cmp(today, &until) > 0)
-		out->status = CAL_VERIFY_EXPIRED;
-	else
-		out->status = CAL_VERIFY_VALID;
+	out->status = out->cert.revoked ? CAL_VERIFY_REVOKED : validity(&out->cert, today);
 	if (out->status == CAL_VERIFY_REVOKED)
 		return CAL_OK;
 	rc = later_revision(out, db, is_rev ? rev.original : out->cert.number);

@@ -85,6 +85,13 @@ int db_revision_check(bool *tampered, bool *signed_out, char *why, size_t size, 
 int db_cert_check(bool *tampered, bool *signed_out, char *why, size_t size, struct cal_db *db,
 		  const struct cal_cert *c, const char *serial);
 
+/*
+ * A document number as lookups see it: runs of whitespace (ASCII and
+ * U+00A0) made one space, ends trimmed (certs.c). false when it does not
+ * fit in dst[size]. Numbers are then compared without regard to ASCII case.
+ */
+bool db_number_normalise(char *dst, size_t size, const char *src);
+
 /* The migrations, index i takes user_version i to i + 1 (schema.c). */
 extern const char *const cal_db_migrations[];
 extern const size_t cal_db_n_migrations;

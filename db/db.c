@@ -745,3 +745,9 @@ int cal_db_end(struct cal_db *db, int rc)
 			  : cal_error_set(CAL_ERR_STATE, "%s: no transaction is open", db->path);
 	return db_tx_end(db, true, rc);
 }
+
+void cal_db_init_process(void)
+{
+	/* refused (changes nothing) once SQLite is in use: then it is too late, not wrong */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}

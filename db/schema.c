@@ -633,12 +633,162 @@ static const char schema_v5[] =
 	 */
 	"CREATE INDEX certificates_number_nocase ON certificates(number COLLATE NOCASE);\n";
 
+/*
+ * Version 6: the centre manager's view (issue 6).
+ *
+ * history: one row per counted event, a verification or a calibration an
+ * instrument went through, the statistics' only source and the
+ * instrument's history. Rows of source 'run' are written by a trigger when
+ * a run completes with its document (backfilled here for the documents
+ * issued before); rows of source 'import' come from a register brought in
+ * by `calbench import` (imports: one row per file), marked so: imported,
+ * not measured, never signed. The columns are copies, as they were on the
+ * event's date (an instrument changing owner later does not move its past
+ * events), so the statistics read one table without a join: ten million
+ * events in a few seconds (docs/performance.md).
+ *  - event_date: the date of the document (issue date for calbench's, the
+ *    register's date for imported rows); valid_until '' = none;
+ *  - result 'pass'/'fail': for a verification its document (certificate /
+ *    failure record), for a calibration its conformity statement;
+ *  - revoked: set by the trigger on certificate_revocations, the only
+ *    change a row takes. A revision (cert_revisions) adds no row.
+ */
+static const char schema_v6[] =
+	"CREATE TABLE imports (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  file_name   TEXT NOT NULL,\n"
+	"  file_sha256 TEXT NOT NULL UNIQUE CHECK (length(file_sha256) = 64),\n"
+	"  rows        INTEGER NOT NULL CHECK (rows >= 0),\n"
+	"  mapping     TEXT NOT NULL DEFAULT '',\n" /* the column mapping used */
+	"  imported_at TEXT NOT NULL\n"
+	") STRICT;\n"
+	"CREATE TRIGGER imports_no_update BEFORE UPDATE ON imports\n"
+	"BEGIN SELECT RAISE(ABORT, 'imports are immutable'); END;\n"
+	"CREATE TRIGGER imports_no_delete BEFORE DELETE ON imports\n"
+	"BEGIN SELECT RAISE(ABORT, 'imports are immutable'); END;\n"
+	"CREATE TABLE history (\n"
+	"  id            INTEGER PRIMARY KEY,\n"
+	"  source        TEXT NOT NULL CHECK (source IN ('run', 'import')),\n"
+	"  run_id        INTEGER UNIQUE REFERENCES runs(id),\n"
+	"  import_id     INTEGER REFERENCES imports(id),\n"
+	"  import_row    INTEGER,\n" /* line of the row in its file */
+	"  number        TEXT NOT NULL DEFAULT '',\n"
+	"  instrument_id TEXT NOT NULL REFERENCES instruments(id),\n"
+	"  activity      TEXT NOT NULL CHECK (activity IN ('verification', 'calibration')),\n"
+	"  event_date    TEXT NOT NULL CHECK (event_date GLOB "
+	"'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),\n"
+	"  valid_until   TEXT NOT NULL DEFAULT '',\n"
+	"  result        TEXT NOT NULL CHECK (result IN ('pass', 'fail')),\n"
+	"  mode          TEXT NOT NULL CHECK (mode IN ('initial', 'periodic', 'after-repair')),\n"
+	"  type          TEXT NOT NULL,\n"
+	"  owner         TEXT NOT NULL DEFAULT '',\n"
+	"  operator      TEXT NOT NULL DEFAULT '',\n"
+	"  procedure_id  TEXT NOT NULL DEFAULT '',\n"
+	"  method        TEXT NOT NULL DEFAULT '',\n"
+	"  revoked       INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),\n"
+	"  CHECK ((source = 'run') = (run_id IS NOT NULL)),\n"
+	"  CHECK ((source = 'import') = (import_id IS NOT NULL AND import_row IS NOT NULL))\n"
+	") STRICT;\n"
+	"CREATE INDEX history_instrument ON history(instrument_id, event_date);\n"
+	"CREATE INDEX instruments_serial ON instruments(serial, type);\n"
+	"CREATE UNIQUE INDEX history_number ON history(number) WHERE number <> '';\n"
+	"CREATE INDEX history_number_nocase ON history(number COLLATE NOCASE) WHERE number <> '';\n"
+	"CREATE TRIGGER history_no_delete BEFORE DELETE ON history\n"
+	"BEGIN SELECT RAISE(ABORT, 'history is immutable'); END;\n"
+	"CREATE TRIGGER history_no_update BEFORE UPDATE ON history\n"
+	"WHEN NEW.id IS NOT OLD.id OR NEW.source IS NOT OLD.source OR NEW.run_id IS NOT "
+	"OLD.run_id\n"
+	" OR NEW.import_id IS NOT OLD.import_id OR NEW.import_row IS NOT OLD.import_row\n"
+	" OR NEW.number IS NOT OLD.number OR NEW.instrument_id IS NOT OLD.instrument_id\n"
+	" OR NEW.activity IS NOT OLD.activity OR NEW.event_date IS NOT OLD.event_date\n"
+	" OR NEW.valid_until IS NOT OLD.valid_until OR NEW.result IS NOT OLD.result\n"
+	" OR NEW.mode IS NOT OLD.mode OR NEW.type IS NOT OLD.type OR NEW.owner IS NOT OLD.owner\n"
+	" OR NEW.operator IS NOT OLD.operator OR NEW.procedure_id IS NOT OLD.procedure_id\n"
+	" OR NEW.method IS NOT OLD.method\n"
+	" OR (NEW.revoked IS NOT OLD.revoked AND NOT (OLD.revoked = 0 AND NEW.revoked = 1\n"
+	"     AND EXISTS (SELECT 1 FROM certificate_revocations v WHERE v.number = OLD.number)))\n"
+	"BEGIN SELECT RAISE(ABORT, 'history is immutable (a revocation only marks it)'); END;\n"
+	/* a run's row: only from its own completion */
+	"CREATE TRIGGER history_run_insert BEFORE INSERT ON history\n"
+	"WHEN NEW.source = 'run' AND NOT EXISTS (SELECT 1 FROM runs r JOIN certificates c\n"
+	"  ON c.run_id = r.id WHERE r.id = NEW.run_id AND r.status = 'completed'\n"
+	"  AND c.number = NEW.number)\n"
+	"BEGIN SELECT RAISE(ABORT, 'history: a run''s row is written when it completes'); END;\n"
+	/* an imported number is nobody else's */
+	"CREATE TRIGGER history_import_number BEFORE INSERT ON history\n"
+	"WHEN NEW.source = 'import' AND NEW.number <> '' AND (\n"
+	"  EXISTS (SELECT 1 FROM certificates c WHERE c.number = NEW.number)\n"
+	"  OR EXISTS (SELECT 1 FROM cert_revisions v WHERE v.number = NEW.number))\n"
+	"BEGIN SELECT RAISE(ABORT, 'history: the number is a calbench document''s'); END;\n"
+	"CREATE TRIGGER certificates_number_not_imported BEFORE INSERT ON certificates\n"
+	"WHEN EXISTS (SELECT 1 FROM history h WHERE h.number = NEW.number AND h.source = "
+	"'import')\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificates: the number is an imported record''s'); END;\n"
+	"CREATE TRIGGER cert_revisions_number_not_imported BEFORE INSERT ON cert_revisions\n"
+	"WHEN EXISTS (SELECT 1 FROM history h WHERE h.number = NEW.number AND h.source = "
+	"'import')\n"
+	"BEGIN SELECT RAISE(ABORT, 'a revision''s number is an imported record''s'); END;\n"
+	"CREATE TRIGGER runs_history AFTER UPDATE OF status ON runs\n"
+	"WHEN NEW.status = 'completed' AND OLD.status IS NOT 'completed'\n"
+	"BEGIN\n"
+	"  INSERT INTO history (source, run_id, number, instrument_id, activity, event_date,\n"
+	"    valid_until, result, mode, type, owner, operator, procedure_id, method)\n"
+	"  SELECT 'run', NEW.id, c.number, c.instrument_id, NEW.activity, c.issue_date,\n"
+	"    c.valid_until,\n"
+	"    CASE WHEN NEW.activity = 'calibration'\n"
+	"         THEN CASE NEW.verdict WHEN 'PASS' THEN 'pass' ELSE 'fail' END\n"
+	"         ELSE CASE c.kind WHEN 'verification' THEN 'pass' ELSE 'fail' END END,\n"
+	"    NEW.mode, i.type, i.owner, NEW.operator_name, NEW.procedure_id, NEW.method\n"
+	"  FROM certificates c JOIN instruments i ON i.id = c.instrument_id\n"
+	"  WHERE c.run_id = NEW.id;\n"
+	"END;\n"
+	"CREATE TRIGGER certificate_revocations_history AFTER INSERT ON certificate_revocations\n"
+	"BEGIN UPDATE history SET revoked = 1 WHERE number = NEW.number AND source = 'run'; END;\n"
+	"INSERT INTO history (source, run_id, number, instrument_id, activity, event_date,\n"
+	"  valid_until, result, mode, type, owner, operator, procedure_id, method, revoked)\n"
+	"SELECT 'run', r.id, c.number, c.instrument_id, r.activity, c.issue_date, c.valid_until,\n"
+	"  CASE WHEN r.activity = 'calibration'\n"
+	"       THEN CASE r.verdict WHEN 'PASS' THEN 'pass' ELSE 'fail' END\n"
+	"       ELSE CASE c.kind WHEN 'verification' THEN 'pass' ELSE 'fail' END END,\n"
+	"  r.mode, i.type, i.owner, r.operator_name, r.procedure_id, r.method,\n"
+	"  EXISTS (SELECT 1 FROM certificate_revocations v WHERE v.number = c.number)\n"
+	"FROM certificates c JOIN runs r ON r.id = c.run_id\n"
+	"JOIN instruments i ON i.id = c.instrument_id\n"
+	"WHERE r.status = 'completed' ORDER BY c.issue_date, r.id;\n"
+	/*
+	 * Verification intervals per instrument type, as data with the date
+	 * they take effect (Vietnam's changed on 2024-10-15: domain.md §5.3):
+	 * the interval for an event is the row of its type with the latest
+	 * effective_from on or before the event's date. A type matches an
+	 * instrument's type exactly, or as its longest prefix ("đồng hồ nước
+	 * lạnh" covers "đồng hồ nước lạnh DN15"), without regard to case.
+	 * months 0: no periodic verification. An instrument's own
+	 * interval_months, when not 0, comes first.
+	 */
+	"CREATE TABLE intervals (\n"
+	"  type           TEXT NOT NULL CHECK (length(type) > 0),\n"
+	"  effective_from TEXT NOT NULL CHECK (effective_from GLOB "
+	"'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),\n"
+	"  months         INTEGER NOT NULL CHECK (months BETWEEN 0 AND 240),\n"
+	"  source         TEXT NOT NULL DEFAULT '',\n" /* the legal text it comes from */
+	"  PRIMARY KEY (type, effective_from)\n"
+	") STRICT;\n"
+	/* whom to remind: an owner (instruments.owner) and how to reach them */
+	"CREATE TABLE owners (\n"
+	"  name    TEXT PRIMARY KEY NOT NULL CHECK (length(name) > 0),\n"
+	"  contact TEXT NOT NULL DEFAULT '',\n"
+	"  phone   TEXT NOT NULL DEFAULT '',\n"
+	"  email   TEXT NOT NULL DEFAULT '',\n"
+	"  address TEXT NOT NULL DEFAULT ''\n"
+	") STRICT;\n";
+
 const char *const cal_db_migrations[] = {
 	schema_v1, /* 0 -> 1 */
 	schema_v2, /* 1 -> 2 */
 	schema_v3, /* 2 -> 3 */
 	schema_v4, /* 3 -> 4 */
 	schema_v5, /* 4 -> 5 */
+	schema_v6, /* 5 -> 6 */
 };
 
 const size_t cal_db_n_migrations = ARRAY_SIZE(cal_db_migrations);

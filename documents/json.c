@@ -242,6 +242,15 @@ int cal_json_verify(struct cal_docout *out, const struct cal_verify *v)
 	if (!out || !v)
 		return cal_error_set(CAL_ERR_ARG, "json: bad arguments");
 	head(out, v, NULL);
+	if (v->imported.id) {
+		/* a row of a register brought in: where it came from */
+		cal_docout_puts(out, ", \"imported\": {");
+		field(out, "file", v->imported.import_file, false);
+		cal_docout_printf(out, ", \"line\": %lld", (long long)v->imported.import_row);
+		field(out, "imported_at", v->imported.imported_at, true);
+		field(out, "result", v->imported.result, true);
+		cal_docout_puts(out, "}");
+	}
 	cal_docout_puts(out, "}\n");
 	return cal_docout_error(out);
 }

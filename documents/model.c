@@ -183,6 +183,13 @@ int cal_certdoc_load(struct cal_certdoc **out, struct cal_db *db, const char *nu
 	if (!err && d->v.status == CAL_VERIFY_UNKNOWN)
 		err = cal_error_set(CAL_ERR_NOTFOUND, "no certificate or record numbered '%s'",
 				    number);
+	/* a row of an imported register has no run, readings or signature to render */
+	if (!err && d->v.imported.id)
+		err = cal_error_set(CAL_ERR_STATE,
+				    "'%s' is an imported register row (from %s, line %lld): "
+				    "calbench has no document of it to render",
+				    d->v.cert.number, d->v.imported.import_file,
+				    (long long)d->v.imported.import_row);
 	if (!err)
 		err = cal_db_result_list(&d->results, &d->n_results, db, d->v.cert.run_id);
 	if (!err)

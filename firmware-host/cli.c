@@ -1,9 +1,12 @@
 /*
  * Shared helpers of the command-line program: errors, options, JSON, db.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -174,6 +177,7 @@ int cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, cons
 	      int max_pos, int *n_pos, const char *cmd)
 {
 	bool only_pos = false;
+	uint64_t seen = 0; /* options given, by their index in @opts */
 
 	*n_pos = 0;
 	for (int i = first; i < argc; i++) {
@@ -192,6 +196,12 @@ int cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, cons
 			if (!o)
 				return cli_usage(cmd, "%s: unknown option '--%.*s'", cmd, (int)len,
 						 name);
+			/* the last of two would win without a word: say it instead */
+			if ((size_t)(o - opts) < 64 && (seen >> (o - opts) & 1))
+				return cli_usage(cmd, "%s: option '--%s' given twice", cmd,
+						 o->name);
+			if ((size_t)(o - opts) < 64)
+				seen |= (uint64_t)1 << (o - opts);
 			if (o->has_arg) {
 				if (eq) {
 					*o->value = eq + 1;
@@ -214,6 +224,58 @@ int cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, cons
 		if (*n_pos >= max_pos)
 			return cli_usage(cmd, "%s: unexpected argument '%s'", cmd, a);
 		pos[(*n_pos)++] = a;
+	}
+	return CLI_OK;
+}
+
+size_t cli_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+void cli_pad(FILE *f, const char *s, size_t w, bool right)
+{
+	size_t n = cli_width(s);
+
+	if (right)
+		for (; n < w; n++)
+			fputc(' ', f);
+	fputs(s, f);
+	if (!right)
+		for (; n < w; n++)
+			fputc(' ', f);
+}
+
+int cli_parse_o(int argc, char **argv, int first, const struct cli_opt *opts, const char **pos,
+		int max_pos, int *n_pos, const char *cmd)
+{
+	char **av = calloc((size_t)argc + 1, sizeof(*av));
+	int rc;
+
+	if (!av)
+		return cli_fail(CAL_ERR_NOMEM, cmd);
+	for (int i = 0; i < argc; i++)
+		av[i] = strcmp(argv[i], "-o") == 0 ? (char *)"--output" : argv[i];
+	rc = cli_parse(argc, av, first, opts, pos, max_pos, n_pos, cmd);
+	free(av);
+	return rc;
+}
+
+int cli_output_close(FILE *f, const char *path, const char *cmd)
+{
+	if (f != stdout) {
+		if (ferror(f) | fclose(f)) {
+			cli_err("%s: cannot write %s: %s", cmd, path, strerror(errno));
+			remove(path);
+			return CLI_ERROR;
+		}
+	} else if (fflush(stdout)) {
+		return CLI_ERROR;
 	}
 	return CLI_OK;
 }

@@ -59,7 +59,14 @@ int cmd_cert_amend(struct cli *cli, int argc, char **argv);
 int cli_demo_keys(struct cli *cli, struct cal_db *db);
 int cmd_setting(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
+/* what is due (cmd_due.c, cmd_interval.c; docs/due.md) */
+int cmd_due(struct cli *cli, int argc, char **argv);
+int cmd_interval(struct cli *cli, int argc, char **argv);
+int cmd_owner(struct cli *cli, int argc, char **argv);
+/* Today's local date, YYYY-MM-DD (cmd_due.c). */
+void cli_today(char buf[11]);
 
 /* ---- helpers (cli.c) ------------------------------------------------------ */
 
@@ -76,6 +83,11 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * lookup in the wrong directory does not answer from a new, empty database.
  */
 int cli_open_db(struct cal_db **out, struct cli *cli, bool create);
+
+/* Columns a text takes (UTF-8 code points: Vietnamese in NFC is one column each). */
+size_t cli_width(const char *s);
+/* @s padded with spaces to @w columns, on the left when @right (numbers). */
+void cli_pad(FILE *f, const char *s, size_t w, bool right);
 
 /* JSON output: a string with escapes, quoted. */
 void cli_json_str(FILE *f, const char *s);
@@ -98,6 +110,15 @@ struct cli_opt {
  */
 int cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, const char **pos,
 	      int max_pos, int *n_pos, const char *cmd);
+/*
+ * Close the output of a command: stdout is flushed, a file (@path) closed,
+ * and removed when anything failed to be written (message names it).
+ * CLI_OK or CLI_ERROR.
+ */
+int cli_output_close(FILE *f, const char *path, const char *cmd);
+/* cli_parse with "-o FILE" read as "--output FILE". */
+int cli_parse_o(int argc, char **argv, int first, const struct cli_opt *opts, const char **pos,
+		int max_pos, int *n_pos, const char *cmd);
 
 /* Terminal operator for runs (op_term.c); also used by the demo (with a scripted hand). */
 #include "cal/procedure.h"

@@ -335,14 +335,20 @@ void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *n
 	       : v->cert.kind == CAL_CERT_CALIBRATION
 		       ? "calibration certificate (giấy chứng nhận hiệu chuẩn)"
 		       : "failure record (không đạt)");
-	printf("  instrument  %s %s, model %s, serial %s\n", in->manufacturer, in->type, in->model,
+	printf("  instrument  %s%s%s%s%s, serial %s\n", in->manufacturer,
+	       in->manufacturer[0] ? " " : "", in->type, in->model[0] ? ", model " : "", in->model,
 	       in->serial);
 	printf("  owner       %s\n", in->owner);
+	if (v->imported.id && v->run.operator_name[0])
+		printf("  technician  %s\n", v->run.operator_name);
 	printf("  verdict     %s%s%s\n", v->run.verdict, v->run.fail_reason[0] ? ": " : "",
 	       v->run.fail_reason);
 	printf("  issued      %s\n", v->cert.issue_date);
 	if (v->cert.valid_until[0])
-		printf("  valid until %s\n", v->cert.valid_until);
+		printf("  valid until %s%s\n", v->cert.valid_until,
+		       v->imported.id && !v->imported.valid_until[0]
+			       ? " (none recorded: its date + the interval in force then)"
+			       : "");
 	if (v->cert.revoked)
 		printf("  revoked     %s: %s\n", v->cert.revoked_at, v->cert.revoke_reason);
 	if (v->superseded_by.number[0])
@@ -357,7 +363,12 @@ void cli_print_verify(struct cli *cli, const struct cal_verify *v, const char *n
 	if (v->rev.number[0])
 		printf("  amends      %s (revision %d: %s)\n", v->rev.original, v->rev.revision,
 		       v->rev.reason);
-	if (v->status == CAL_VERIFY_TAMPERED)
+	if (v->imported.id)
+		printf("  imported    from %s, line %lld, on %.10s: a row of the centre's earlier "
+		       "register, not measured by calbench, not signed\n",
+		       v->imported.import_file, (long long)v->imported.import_row,
+		       v->imported.imported_at);
+	else if (v->status == CAL_VERIFY_TAMPERED)
 		printf("  TAMPERED    %s: do not trust this record; the centre's signed copy or "
 		       "its QR code decides\n",
 		       v->tampered);

@@ -20,6 +20,7 @@
 #include "cal/units.h"
 #include "cal/water.h"
 #include "cal/describe.h"
+#include "cal/due.h"
 #include "cli.h"
 #include "yamlx.h"
 
@@ -35,7 +36,8 @@ struct field {
 struct fields {
 	struct field f[MAX_FIELDS];
 	size_t n;
-	const char *file; /* NULL for flags */
+	const char *file;  /* NULL for flags */
+	struct cal_db *db; /* instruments: where the intervals per type are (NULL: none) */
 };
 
 static void fields_init(struct fields *fs, const char *const *names)
@@ -438,14 +440,33 @@ static const char *const r76_fields[] = { "min", "e", NULL };
 static const char *const water_fields[] = { "q3", "r", NULL };
 static const char *const flow_fields[] = { "qmax", "qmin", "mmq", NULL };
 
+/*
+ * The instrument's own interval. Without one, the intervals table decides at
+ * issue (0 stored) when it has a row in force today for the type
+ * (docs/due.md); otherwise the interval must be given.
+ */
 static int get_interval(int *out, struct fields *fs)
 {
-	int err = get_int(out, fs, "interval", 0, 240, 0);
+	struct field *f = field(fs, "interval");
+	struct field *type = field(fs, "type");
+	int err, months = 0;
+	char today[11];
 
+	if (fs->db && (!f->value || !f->value[0]) && type && type->value && type->value[0]) {
+		cli_today(today);
+		if (cal_db_interval_for(&months, NULL, fs->db, type->value, today) == CAL_OK &&
+		    months > 0) {
+			*out = 0;
+			return CAL_OK;
+		}
+		cal_error_clear();
+	}
+	err = get_int(out, fs, "interval", 0, 240, 0);
 	if (!err && *out < 1)
-		return field_err(fs, field(fs, "interval"),
-				 "give the verification interval in months, 1..240 (e.g. 12): "
-				 "a certificate needs a validity date");
+		return field_err(fs, f,
+				 "give the verification interval in months, 1..240 (e.g. 12), or "
+				 "set one for the type with `calbench interval set`: a certificate "
+				 "needs a validity date");
 	return err;
 }
 
@@ -855,8 +876,10 @@ static int instrument_from_fields(struct cal_instrument *in, struct fields *fs)
 static int instrument_add(struct cal_db *db, struct fields *fs, char *id, size_t idsize)
 {
 	struct cal_instrument in;
-	int err = instrument_from_fields(&in, fs);
+	int err;
 
+	fs->db = db;
+	err = instrument_from_fields(&in, fs);
 	if (!err)
 		err = cal_db_instrument_add(db, &in);
 	snprintf(id, idsize, "%s", in.id);
@@ -873,6 +896,17 @@ static void json_kv_num(const char *key, double v, bool comma)
 {
 	printf("%s\"%s\": ", comma ? ", " : "", key);
 	cli_json_num(stdout, v, -1);
+}
+
+/* "12 months", or the type's (an interval of 0: the intervals table decides). */
+static const char *interval_text(const struct cal_instrument *in)
+{
+	static char buf[48];
+
+	if (in->interval_months <= 0)
+		return "of its type (calbench interval list)";
+	snprintf(buf, sizeof(buf), "%d months", in->interval_months);
+	return buf;
 }
 
 static bool is_water_meter(const struct cal_instrument *in)
@@ -900,10 +934,9 @@ static void water_print(const struct cal_instrument *in)
 		snprintf(max, sizeof(max), ", register up to %s %s",
 			 cal_doc_sig(tmp, sizeof(tmp), in->max), in->unit);
 	cal_doc_water_flows_text(flows, sizeof(flows), in);
-	printf("  kind water-meter, class %s %s, register in %s, d %s %s%s%s, interval %d "
-	       "months\n  %s\n",
+	printf("  kind water-meter, class %s %s, register in %s, d %s %s%s%s, interval %s\n  %s\n",
 	       in->accuracy_class[0] ? in->accuracy_class : "-", rating, in->unit, d, in->unit, dl,
-	       max, in->interval_months, flows);
+	       max, interval_text(in), flows);
 }
 
 /* A water meter in `instrument list`: the flow rates, R (classes 1 and 2), d. */
@@ -933,13 +966,13 @@ static void flow_print(const struct cal_instrument *in)
 	cal_doc_sig(d, sizeof(d), in->d);
 	if (strcmp(in->kind, "flow-meter") == 0)
 		printf("  kind flow-meter, %s, register in %s, d %s %s, accuracy %g %% of reading, "
-		       "interval %d months\n",
-		       range, in->unit, d, in->unit, in->mpe_pct_reading, in->interval_months);
+		       "interval %s\n",
+		       range, in->unit, d, in->unit, in->mpe_pct_reading, interval_text(in));
 	else
 		printf("  kind fuel-dispenser, OIML R 117 class %s, %s, MMQ %s %s, d %s %s, "
-		       "interval %d months\n",
+		       "interval %s\n",
 		       in->accuracy_class, range, cal_doc_sig(mmq, sizeof(mmq), in->min), in->unit,
-		       d, in->unit, in->interval_months);
+		       d, in->unit, interval_text(in));
 }
 
 static void instrument_json(const struct cal_instrument *in)
@@ -981,9 +1014,9 @@ static void gauge_print(const struct cal_instrument *in)
 {
 	double span = in->max - in->scale_lo, mpe, cls;
 
-	printf("  kind %s, class %s, scale %g..%g %s, d %g %s, interval %d months\n", in->kind,
+	printf("  kind %s, class %s, scale %g..%g %s, d %g %s, interval %s\n", in->kind,
 	       in->accuracy_class[0] ? in->accuracy_class : "-", in->scale_lo, in->max, in->unit,
-	       in->d, in->unit, in->interval_months);
+	       in->d, in->unit, interval_text(in));
 	if (strcmp(in->kind, "bourdon-gauge") == 0) {
 		if (cal_en837_class_parse(&cls, in->accuracy_class) == CAL_OK &&
 		    cal_en837_mpe(&mpe, cls, in->scale_lo, in->max) == CAL_OK)
@@ -1013,30 +1046,103 @@ static void gauge_print(const struct cal_instrument *in)
 	cal_error_clear();
 }
 
+/* "run 12", "import 3:17" (import 3, line 17 of its file) */
+static void history_source(char *out, size_t size, const struct cal_history *h)
+{
+	if (h->run_id)
+		snprintf(out, size, "run %lld", (long long)h->run_id);
+	else
+		snprintf(out, size, "import %lld:%lld", (long long)h->import_id,
+			 (long long)h->import_row);
+}
+
+static void history_json(const struct cal_history *h, size_t n)
+{
+	fputs(", \"history\": [", stdout);
+	for (size_t i = 0; i < n; i++) {
+		printf("%s{\"date\": ", i ? ", " : "");
+		cli_json_str(stdout, h[i].event_date);
+		json_kv_str("source", h[i].source, true);
+		if (h[i].run_id)
+			printf(", \"run\": %lld", (long long)h[i].run_id);
+		else
+			printf(", \"import\": %lld, \"line\": %lld", (long long)h[i].import_id,
+			       (long long)h[i].import_row);
+		json_kv_str("activity", h[i].activity, true);
+		json_kv_str("mode", h[i].mode, true);
+		json_kv_str("result", h[i].result, true);
+		json_kv_str("number", h[i].number, true);
+		json_kv_str("valid_until", h[i].valid_until, true);
+		json_kv_str("owner", h[i].owner, true);
+		json_kv_str("operator", h[i].operator_name, true);
+		json_kv_str("method", h[i].method, true);
+		printf(", \"revoked\": %s}", h[i].revoked ? "true" : "false");
+	}
+	fputs("]", stdout);
+}
+
+/*
+ * The register entry, its history (the runs' documents and imported register
+ * rows: what the statistics count, oldest first) with pass/fail counts, the
+ * next due date, and the runs that left no document.
+ */
 static int instrument_show(struct cli *cli, struct cal_db *db, const char *id, bool json)
 {
 	struct cal_instrument in;
 	struct cal_run *runs = NULL;
-	size_t n = 0;
-	int pass = 0, fail = 0, other = 0, err;
+	struct cal_history *h = NULL;
+	struct cal_due due;
+	struct cal_date day;
+	char today[11];
+	size_t n = 0, nh = 0;
+	int pass = 0, fail = 0, cal = 0, imported = 0, revoked = 0, open = 0, err;
+	bool has_due;
 
+	(void)cli;
 	err = cal_db_instrument_get(&in, db, id);
 	if (!err)
 		err = cal_db_run_list(&runs, &n, db, id);
-	if (err)
+	if (!err)
+		err = cal_db_history_list(&h, &nh, db, id);
+	if (err) {
+		free(runs);
 		return cli_fail(err, NULL);
-	for (size_t i = 0; i < n; i++) {
-		if (runs[i].status != CAL_RUN_COMPLETED)
-			other++;
-		else if (strcmp(runs[i].verdict, "PASS") == 0)
+	}
+	cal_date_from_unix(&day, cal_clock_system()->wall_s(NULL));
+	cal_date_format(today, sizeof(today), &day);
+	has_due = cal_db_instrument_due(&due, db, id, today) == CAL_OK;
+	cal_error_clear();
+	for (size_t i = 0; i < nh; i++) {
+		if (h[i].revoked)
+			revoked++;
+		else if (strcmp(h[i].activity, "calibration") == 0)
+			cal++;
+		else if (strcmp(h[i].result, "pass") == 0)
 			pass++;
 		else
 			fail++;
+		imported += h[i].import_id != 0;
 	}
+	for (size_t i = 0; i < n; i++)
+		open += runs[i].status != CAL_RUN_COMPLETED;
 	if (json) {
 		fputs("{", stdout);
 		instrument_json(&in);
-		printf(", \"pass\": %d, \"fail\": %d, \"runs\": [", pass, fail);
+		printf(", \"pass\": %d, \"fail\": %d, \"calibrations\": %d, \"imported\": %d, "
+		       "\"revoked\": %d",
+		       pass, fail, cal, imported, revoked);
+		history_json(h, nh);
+		fputs(", \"next_due\": ", stdout);
+		if (has_due) {
+			fputs("{\"date\": ", stdout);
+			cli_json_str(stdout, due.due_date);
+			printf(", \"days_left\": %d", due.days_left);
+			json_kv_str("basis", due.basis, true);
+			fputs("}", stdout);
+		} else {
+			fputs("null", stdout);
+		}
+		fputs(", \"runs\": [", stdout);
 	} else {
 		printf("%s  %s", in.id, in.type);
 		printf("\n  manufacturer %s, model %s, serial %s\n  owner %s\n", in.manufacturer,
@@ -1047,13 +1153,38 @@ static int instrument_show(struct cli *cli, struct cal_db *db, const char *id, b
 			water_print(&in);
 		else if (is_flow_kind(&in))
 			flow_print(&in);
+		else if (!in.kind[0] && in.max == 0 && in.e == 0)
+			printf("  no metrological data in the register (brought in by an import: "
+			       "add them before a run)\n");
 		else
-			printf("  class %s, Max %g %s, Min %g %s, e %g %s, d %g %s, interval %d "
-			       "months\n",
+			printf("  class %s, Max %g %s, Min %g %s, e %g %s, d %g %s, interval %s\n",
 			       in.accuracy_class[0] ? in.accuracy_class : "-", in.max, in.unit,
-			       in.min, in.unit, in.e, in.unit, in.d, in.unit, in.interval_months);
-		printf("  history: %zu run(s), %d pass, %d fail%s\n", n, pass, fail,
-		       other ? ", others not completed" : "");
+			       in.min, in.unit, in.e, in.unit, in.d, in.unit, interval_text(&in));
+		printf("  history: %d verification(s), %d pass, %d fail", pass + fail, pass, fail);
+		if (cal)
+			printf("; %d calibration(s)", cal);
+		if (imported)
+			printf("; %d imported", imported);
+		if (revoked)
+			printf("; %d revoked (not counted)", revoked);
+		putchar('\n');
+		if (nh)
+			printf("  %-10s  %-12s  %-12s  %-12s  %-6s  %-18s  %s\n", "date", "source",
+			       "activity", "mode", "result", "document", "valid until");
+		for (size_t i = 0; i < nh; i++) {
+			char src[48];
+
+			history_source(src, sizeof(src), &h[i]);
+			printf("  %-10s  %-12s  %-12s  %-12s  %-6s  %-18s  %s%s\n", h[i].event_date,
+			       src, h[i].activity, h[i].mode, h[i].result,
+			       h[i].number[0] ? h[i].number : "-", h[i].valid_until,
+			       h[i].revoked ? "  REVOKED" : "");
+		}
+		if (has_due)
+			printf("  next due: %s%s%s\n", due.due_date[0] ? due.due_date : "-",
+			       due.basis[0] ? ", " : "", due.basis);
+		if (open)
+			printf("  runs without a document: %d\n", open);
 		if (n)
 			printf("  %-5s %-20s %-12s %-11s %-7s %-18s %s\n", "run", "started", "mode",
 			       "status", "verdict", "document", "valid until");
@@ -1082,6 +1213,7 @@ static int instrument_show(struct cli *cli, struct cal_db *db, const char *id, b
 	if (json)
 		fputs("]}\n", stdout);
 	free(runs);
+	free(h);
 	return CLI_OK;
 }
 
@@ -1143,6 +1275,11 @@ int cmd_instrument(struct cli *cli, int argc, char **argv)
 					       in[i].id, in[i].type, in[i].model, in[i].serial,
 					       in[i].accuracy_class, in[i].kind, in[i].scale_lo,
 					       in[i].max, in[i].unit, in[i].d, in[i].unit);
+				} else if (!in[i].kind[0] && in[i].max == 0 && in[i].e == 0) {
+					printf("%-12s %-24s %-16s %-12s %-4s (imported: no "
+					       "metrological data)\n",
+					       in[i].id, in[i].type, in[i].model, in[i].serial,
+					       in[i].accuracy_class);
 				} else {
 					printf("%-12s %-24s %-16s %-12s %-4s Max %g %s, e %g %s\n",
 					       in[i].id, in[i].type, in[i].model, in[i].serial,

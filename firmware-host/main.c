@@ -76,6 +76,9 @@ static const char usage_text[] =
 	"Reports\n"
 	"  stats [--from DATE] [--to DATE] [--by DIM,...] [--format table|csv|json|html]\n"
 	"        [-o FILE]               verified, pass, fail and pass rate, grouped\n"
+	"  due [--within 30d] [--format table|csv|json]   instruments and standards due\n"
+	"  interval list|show|set|load   verification intervals per type, with dates\n"
+	"  owner list|get|set            owners' contacts, for the due list\n"
 	"\n"
 	"Database: --db PATH, else $CALBENCH_DB, else ./calbench.db\n"
 	"Exit codes: 0 ok (run: PASS; verify: valid), 1 error, 2 run verdict FAIL,\n"
@@ -255,8 +258,9 @@ static const struct command commands[] = {
 	  "    [--format table|csv|json|html] [-o FILE]\n"
 	  "  Instruments verified, passed and failed, with the pass rate, grouped by\n"
 	  "  DIM: type, mode, result, month, quarter, year, owner, operator, procedure,\n"
-	  "  method; with a total row. The period is on the documents' issue dates, both\n"
-	  "  ends included. Counted: one completed run with its document (pass: a\n"
+	  "  method, source (run or import); with a total row. The period is on the\n"
+	  "  documents' issue dates, both ends included. Counted: one completed run with\n"
+	  "  its document, or one imported register row (pass: a\n"
 	  "  certificate, fail: a failure record); a re-verification counts again; a\n"
 	  "  revoked document does not count; a revision adds no count. Calibrations\n"
 	  "  only with --activity calibration (result: the conformity verdict).\n"
@@ -265,9 +269,50 @@ static const struct command commands[] = {
 	  "  type as inline SVG charts; for e-mail, a phone or paper. Default output: stdout.\n"
 	  "  An empty period is an error (exit 1, no file written).\n"
 	  "  See docs/statistics.md.\n" },
+	{ "import", cmd_import,
+	  "calbench import --csv FILE [--dry-run] [--column FIELD=HEADER]... [--map FILE]\n"
+	  "    [--delimiter ,|;|tab] [--month-first] [--json]\n"
+	  "  Brings in a register kept in a spreadsheet (CSV, UTF-8): one row per\n"
+	  "  verification with date, type, manufacturer, model, serial, owner, method,\n"
+	  "  mode, result, number, valid_until, technician (and activity). Columns are\n"
+	  "  found by their header (English or Vietnamese, e.g. 'Ngày kiểm định', 'Kết\n"
+	  "  quả'); --column or --map FILE (FIELD=HEADER lines) names others. Required:\n"
+	  "  date, type, serial, result. Dates YYYY-MM-DD or DD/MM/YYYY. All or nothing:\n"
+	  "  every error is listed with its line and column, and nothing is written.\n"
+	  "  Rows become instruments and history marked imported: counted by stats,\n"
+	  "  answered by verify. A file is imported once. See docs/import.md.\n" },
 	{ "setting", cmd_setting,
 	  "calbench setting list\ncalbench setting get KEY\ncalbench setting set KEY VALUE\n"
 	  "  e.g. calbench setting set cert.number_pattern 'QNG-{YYYY}-{SEQ:5}'\n" },
+	{ "due", cmd_due,
+	  "calbench due [--within 30d] [--today YYYY-MM-DD] [--format table|csv|json]\n"
+	  "    [-o FILE]\n"
+	  "  What is due within the window (N or Nd days, default 30), overdue included,\n"
+	  "  by due date: instruments, from their latest verification (a certificate's\n"
+	  "  validity date; else its date + the instrument's interval, else + the\n"
+	  "  interval in force for its type on that date: calbench interval; a failure\n"
+	  "  is due at once), with their owner's contact (calbench owner); and reference\n"
+	  "  standards, from their calibration due dates. Revoked documents and\n"
+	  "  calibrations do not count. Today: the computer's local date, or --today.\n"
+	  "  CSV: UTF-8, RFC 4180, a header row. Nothing due: a sentence, exit 0.\n"
+	  "  See docs/due.md.\n" },
+	{ "interval", cmd_interval,
+	  "calbench interval list\n"
+	  "calbench interval show TYPE [--date YYYY-MM-DD]\n"
+	  "calbench interval set TYPE MONTHS --from YYYY-MM-DD [--source TEXT]\n"
+	  "calbench interval load FILE        e.g. data/intervals-vn.yaml (Vietnam)\n"
+	  "  Verification intervals per instrument type, each with the day it takes\n"
+	  "  effect: a verification takes the row in force on its date. A type matches\n"
+	  "  an instrument's type exactly or as its start, whatever the case; the longest\n"
+	  "  wins. MONTHS 0..240, 0 = no periodic verification. An instrument's own\n"
+	  "  interval (instrument add --interval) comes first. See docs/due.md.\n" },
+	{ "owner", cmd_owner,
+	  "calbench owner list\n"
+	  "calbench owner get NAME\n"
+	  "calbench owner set NAME [--contact TEXT] [--phone TEXT] [--email TEXT]\n"
+	  "    [--address TEXT]\n"
+	  "  Whom to remind: NAME is an instrument's owner as registered (exactly);\n"
+	  "  set keeps the fields not given. calbench due shows the contact.\n" },
 };
 
 static const struct command *find_command(const char *name)
@@ -298,6 +343,7 @@ int main(int argc, char **argv)
 
 	/* Numbers are parsed and printed locale-independently; only text follows the locale. */
 	setlocale(LC_CTYPE, "");
+	cal_db_init_process();
 	memset(&cli, 0, sizeof(cli));
 	cli.argv0 = argv[0];
 	cli.stop_flag = &g_stop;

@@ -158,7 +158,7 @@ int cal_gum_k95(double *out, double nu)
  */
 int cal_gum_combine(struct cal_gum_result *out, const struct cal_gum_component *c, size_t n)
 {
-	double amax = 0, s2 = 0, s4 = 0, k;
+	double amax = 0, s2 = 0, s4 = 0, k = 0;
 	int rc;
 
 	if (!out)

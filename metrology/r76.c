@@ -87,7 +87,7 @@ int cal_r76_mpe(double *out, enum cal_r76_class cls, double e, double load)
 /* In-service MPE = 2 x initial (R 76-1 §3.5.2, domain.md §1.2 [V S1]). */
 int cal_r76_mpe_in_service(double *out, enum cal_r76_class cls, double e, double load)
 {
-	double mpe;
+	double mpe = 0;
 	int rc;
 
 	if (!out)

@@ -191,7 +191,7 @@ static int meter_begin(struct cal_wm_meter *out, struct cal_wm_rules *ru,
 int cal_wm_meter_r49(struct cal_wm_meter *out, enum cal_wm_class cls, double q3, double r,
 		     const struct cal_wm_rules *rules)
 {
-	struct cal_wm_rules ru;
+	struct cal_wm_rules ru = { 0 };
 	char list[160];
 	int rc;
 
@@ -217,7 +217,7 @@ int cal_wm_meter_r49(struct cal_wm_meter *out, enum cal_wm_class cls, double q3,
 int cal_wm_meter_qn(struct cal_wm_meter *out, enum cal_wm_class cls, double qn_m3h,
 		    const struct cal_wm_rules *rules)
 {
-	struct cal_wm_rules ru;
+	struct cal_wm_rules ru = { 0 };
 	double fmin, ft;
 	size_t i;
 	int rc;
@@ -277,7 +277,7 @@ static int rules_and_meter(struct cal_wm_rules *ru, const struct cal_wm_rules *r
 int cal_wm_mpe(double *mpe_pct, enum cal_wm_zone *zone, const struct cal_wm_meter *m, double q,
 	       double t_c, const struct cal_wm_rules *rules)
 {
-	struct cal_wm_rules ru;
+	struct cal_wm_rules ru = { 0 };
 	bool old, hot, upper;
 	int rc, ci;
 
@@ -330,7 +330,7 @@ int cal_wm_mpe(double *mpe_pct, enum cal_wm_zone *zone, const struct cal_wm_mete
 int cal_wm_window(double *lo, double *hi, bool *inside, const struct cal_wm_meter *m,
 		  enum cal_wm_point p, double q, const struct cal_wm_rules *rules)
 {
-	struct cal_wm_rules ru;
+	struct cal_wm_rules ru = { 0 };
 	double nominal;
 	int rc;
 
@@ -362,7 +362,7 @@ int cal_wm_window(double *lo, double *hi, bool *inside, const struct cal_wm_mete
 
 int cal_wm_min_volume(double *out, double d, double q_per_h, const struct cal_wm_rules *rules)
 {
-	struct cal_wm_rules ru;
+	struct cal_wm_rules ru = { 0 };
 	double by_d, by_time;
 	int rc;
 

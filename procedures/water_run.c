@@ -909,7 +909,7 @@ static int judge_verification(struct wrun *e, struct wmeter *m, char *reason, si
 {
 	for (size_t j = 0; j < e->np; j++) {
 		const struct wpoint *w = &e->pts[j];
-		double vi = m->after_l[j] - m->before_l[j], mpe, err_pct;
+		double vi = m->after_l[j] - m->before_l[j], mpe = 0, err_pct = 0;
 		struct cal_result r;
 		bool pass;
 		int err;

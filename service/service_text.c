@@ -603,7 +603,14 @@ static void html_document(struct cal_service_buf *b, const struct cal_verify *v)
 		cal_service_html_escape(b, v->superseded_by.issue_date);
 		cal_service_buf_puts(b, ")</span></dd>\n");
 	}
-	if (v->status != CAL_VERIFY_TAMPERED)
+	if (v->imported.id)
+		row_label(b, "Nguồn", "Source",
+			  (struct label){ "Nhập từ sổ theo dõi cũ (không đo bằng calbench, "
+					  "không ký số)",
+					  "Imported from the centre's earlier register (not "
+					  "measured by calbench, not signed)",
+					  NULL });
+	else if (v->status != CAL_VERIFY_TAMPERED)
 		row_label(b, "Chữ ký số", "Digital signature",
 			  v->signed_ok ? (struct label){ "Hợp lệ (khóa của đơn vị cấp)",
 							 "Valid (the centre's key)", NULL }
@@ -700,6 +707,7 @@ int cal_service_render_json(struct cal_service_buf *b, const struct cal_verify *
 	jfield(b, "superseded_by_kind",
 	       v->superseded_by.number[0] ? kind_json(v->superseded_by.kind) : "", true);
 	cal_service_buf_printf(b, ", \"signed\": %s", v->signed_ok ? "true" : "false");
+	cal_service_buf_printf(b, ", \"imported\": %s", v->imported.id ? "true" : "false");
 	jfield(b, "tampered", v->tampered, true);
 	cal_service_buf_puts(b, ", \"instrument\": {");
 	jfield(b, "type", in->type, false);

@@ -31,7 +31,7 @@
 struct cal_db;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CAL_DB_SCHEMA_VERSION 5
+#define CAL_DB_SCHEMA_VERSION 6
 
 /*
  * Open (creating if needed) and migrate the database at @path (":memory:" for
@@ -40,6 +40,12 @@ struct cal_db;
  * with a message; a file that is not a database -> CAL_ERR_DB naming it.
  */
 int cal_db_open(struct cal_db **out, const char *path);
+/*
+ * Once, at the start of a program, before any database is opened: turns
+ * off SQLite's memory statistics, a process-wide mutex taken on every
+ * allocation (10 % of a statistics scan). Harmless when called late.
+ */
+void cal_db_init_process(void);
 /*
  * Open an existing database read-only (the verification service): never
  * created, migrated or written. CAL_ERR_DB naming the file when it is
@@ -361,8 +367,10 @@ struct cal_cert {
 /*
  * Finish a RUNNING run in one transaction: set verdict, status COMPLETED,
  * finished_at, and issue the document: a verification certificate for
- * "PASS" (valid until issue date + the instrument's interval, same day of
- * month, clamped to the month's end) or a failure record for "FAIL".
+ * "PASS" (valid until issue date + the instrument's interval, or when it has
+ * none (0) the interval of its type in force on the issue date (cal/due.h);
+ * same day of month, clamped to the month's end) or a failure record for
+ * "FAIL". Completing also writes the run's history row (schema v6 trigger).
  * The number comes from setting "cert.number_pattern" (default
  * "CB-{YYYY}-{SEQ:6}"; tokens {YYYY}, {YY}, {SEQ}, {SEQ:n}); the sequence
  * is per year and never reused. @now_s is the issue time (Unix seconds).
@@ -461,6 +469,109 @@ int cal_db_revision_get(struct cal_revision *out, struct cal_db *db, const char 
 /* The latest revision of @original; CAL_ERR_NOTFOUND when none. */
 int cal_db_revision_latest(struct cal_revision *out, struct cal_db *db, const char *original);
 
+/*
+ * ---- history (schema v6) ----------------------------------------------------
+ * One row per counted event of an instrument: a run's document (source
+ * "run", written when the run completes) or a row of a register brought in
+ * by cal_db_import_csv (source "import": imported, not measured, not
+ * signed). The statistics count these rows; an instrument's history lists
+ * them.
+ */
+struct cal_history {
+	int64_t id;
+	char source[8];	       /* "run" | "import" */
+	int64_t run_id;	       /* 0 for an imported row */
+	int64_t import_id;     /* 0 for a run's row */
+	int64_t import_row;    /* line of the row in its file */
+	char import_file[128]; /* the file's name as imported */
+	char imported_at[24];  /* ISO 8601 UTC */
+	char number[64];       /* document number, "" = none recorded */
+	char instrument_id[64];
+	char activity[16];     /* "verification" | "calibration" */
+	char event_date[11];   /* YYYY-MM-DD */
+	char valid_until[11];  /* YYYY-MM-DD, "" = none */
+	char result[8];	       /* "pass" | "fail" */
+	char mode[16];	       /* "initial" | "periodic" | "after-repair" */
+	char type[96];	       /* as on the event's date */
+	char manufacturer[96]; /* the instrument's (register) */
+	char model[96];
+	char serial[64];
+	char owner[160]; /* as on the event's date */
+	char operator_name[96];
+	char procedure_id[64];
+	char method[96];
+	bool revoked;
+};
+
+/* An instrument's history, oldest first; *out malloc'ed (NULL when none). */
+int cal_db_history_list(struct cal_history **out, size_t *n, struct cal_db *db,
+			const char *instrument_id);
+/* The imported row numbered @number (no regard to case); CAL_ERR_NOTFOUND. */
+int cal_db_history_imported(struct cal_history *out, struct cal_db *db, const char *number);
+
+/*
+ * ---- bringing in a register (import.c, docs/import.md) -----------------------
+ * A CSV register (one row per verification) becomes instruments and history,
+ * all or nothing: every row is checked first (errors name the line, the
+ * column and the value); then one transaction writes the rows, and a row
+ * the database refuses (a number already a document's) rolls everything
+ * back naming its line. A file already imported (same SHA-256) is refused.
+ */
+enum cal_import_field {
+	CAL_IMP_DATE,
+	CAL_IMP_TYPE,
+	CAL_IMP_MANUFACTURER,
+	CAL_IMP_MODEL,
+	CAL_IMP_SERIAL,
+	CAL_IMP_OWNER,
+	CAL_IMP_METHOD,
+	CAL_IMP_MODE,
+	CAL_IMP_RESULT,
+	CAL_IMP_NUMBER,
+	CAL_IMP_VALID_UNTIL,
+	CAL_IMP_TECHNICIAN,
+	CAL_IMP_ACTIVITY,
+	CAL_IMP_NFIELDS
+};
+/* "date", "type", ..., "valid_until", "technician", "activity" */
+const char *cal_import_field_name(enum cal_import_field f);
+/* The header names recognised by default for @f, "|"-separated. */
+const char *cal_import_field_aliases(enum cal_import_field f);
+/* CAL_ERR_ARG naming @name and the known fields. */
+int cal_import_field_parse(enum cal_import_field *out, const char *name);
+
+struct cal_import_opts {
+	const char *file_name;		     /* stored and named in messages */
+	char delim;			     /* ',' ';' '\t'; 0 = guessed */
+	const char *column[CAL_IMP_NFIELDS]; /* header of a field; NULL = aliases */
+	bool dry_run;			     /* check and roll back */
+	bool day_first;			     /* 03/04/2025 = 3 April (default true) */
+	int64_t now_s;			     /* the import's time; dates after it refused */
+	size_t max_errors;		     /* errors kept (0 = 20) */
+};
+
+struct cal_import_report {
+	int64_t import_id; /* 0 for a dry run */
+	size_t rows, pass, fail, calibrations;
+	size_t instruments_new, instruments_known;
+	char first_date[11], last_date[11];
+	char mapping[1024]; /* "field=header; ..." as used */
+	char ignored[512];  /* header columns not read */
+	char defaults[256]; /* fields without a column and the value taken */
+	char *errors;	    /* one message a line, malloc'ed; NULL when none */
+	size_t n_errors;    /* all errors found (more than kept, maybe) */
+};
+
+/*
+ * Import the CSV text @text[0..len). CAL_OK with @out filled; CAL_ERR_ARG
+ * when rows are wrong (out->errors lists them, the message counts them),
+ * CAL_ERR_STATE for a file imported before or a number already used.
+ * Nothing is written unless CAL_OK and not a dry run.
+ */
+int cal_db_import_csv(struct cal_import_report *out, struct cal_db *db, const char *text,
+		      size_t len, const struct cal_import_opts *o);
+void cal_import_report_free(struct cal_import_report *r);
+
 /* What an inspector gets (domain.md §9). */
 enum cal_verify_status {
 	CAL_VERIFY_VALID = 0,
@@ -490,6 +601,12 @@ struct cal_verify {
 	 * run.cond.location corrected); rev.number[0] == 0 otherwise.
 	 */
 	struct cal_revision rev;
+	/*
+	 * An imported register row (schema v6): cert holds its number, kind
+	 * (verification / failure), dates and instrument; run is empty, nothing
+	 * is signed (signed_ok false). imported.id == 0 otherwise.
+	 */
+	struct cal_history imported;
 };
 
 /* @today decides expired. Unknown numbers give CAL_OK with status UNKNOWN. */
@@ -521,6 +638,7 @@ enum cal_stats_dim {
 	CAL_STATS_OPERATOR,
 	CAL_STATS_PROCEDURE,
 	CAL_STATS_METHOD,
+	CAL_STATS_SOURCE, /* 'run' (measured here) or 'import' */
 	CAL_STATS_NDIMS
 };
 /* "type", "mode", ... */
@@ -549,12 +667,17 @@ struct cal_stats {
 };
 
 /*
- * Count with one GROUP BY query. CAL_ERR_ARG (message names it) for a date
- * that does not parse or @from after @to. An empty period is CAL_OK with
- * total.total == 0. Free with cal_stats_free.
+ * Count the history (runs' documents and imported records). CAL_ERR_ARG (message names it) for a
+ * date that does not parse or @from after @to. An empty period is CAL_OK with total.total == 0.
+ * Free with cal_stats_free.
  */
 int cal_db_stats(struct cal_stats *out, struct cal_db *db, const struct cal_stats_query *q);
 void cal_stats_free(struct cal_stats *s); /* NULL ok */
+/*
+ * @in (counted by several dimensions) summed by its key @k alone into @out,
+ * ordered by it: one scan for several tables. Free with cal_stats_free.
+ */
+int cal_stats_rollup(struct cal_stats *out, const struct cal_stats *in, size_t k);
 /* The pass rate in % with two decimals, rounded half up: "97.93" ("0.00" when empty). */
 void cal_stats_rate(char *out, size_t size, const struct cal_stats_row *r);
 

@@ -150,12 +150,14 @@ test_demo_instrument_show() {
 	expect_rc 0
 	expect_out '^DEMO-BAL-1 '
 	expect_out 'serial DEMO-0001'
-	expect_out 'history: 1 run\(s\), 1 pass, 0 fail'
+	expect_out 'history: 1 verification\(s\), 1 pass, 0 fail'
+	expect_out "^  [0-9]{4}-[0-9]{2}-[0-9]{2}  run 1 +verification +initial +pass +$PASS_NO +[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+	expect_out '^  next due: [0-9]{4}-[0-9]{2}-[0-9]{2}, '
 	expect_out "^ +1 +[0-9T:-]+Z +initial +completed +PASS +$PASS_NO +[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 	cb instrument show DEMO-BAL-2
 	expect_rc 0
-	expect_out 'history: 1 run\(s\), 0 pass, 1 fail'
+	expect_out 'history: 1 verification\(s\), 0 pass, 1 fail'
 	expect_out "^ +2 +[0-9T:-]+Z +initial +completed +FAIL +$FAIL_NO"
 
 	cb instrument show DEMO-BAL-1 --json

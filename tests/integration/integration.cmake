@@ -55,6 +55,13 @@ set(CAL_IT_TIMEOUT_cert_pdf 120)
 list(APPEND CAL_IT_SCRIPTS stats)
 set(CAL_IT_TIMEOUT_stats 90)
 
+# due: intervals, owners, what is due; CSV and JSON read back with python3
+list(APPEND CAL_IT_SCRIPTS due)
+set(CAL_IT_TIMEOUT_due 90)
+# import: a register brought in from CSV, errors, mapping
+list(APPEND CAL_IT_SCRIPTS import)
+set(CAL_IT_TIMEOUT_import 90)
+
 foreach(script IN LISTS CAL_IT_SCRIPTS)
   set(path ${CAL_IT_DIR}/${script}.sh)
   # a new test function re-runs cmake

@@ -145,7 +145,8 @@ test_register_water_refusals() {
 	refused '^calbench: --interval: give the verification interval in months' \
 		cb instrument add --id W-1 --kind water-meter --type t --serial S --class 2 --q3 2.5 --r 100 --unit m3 --d 0.00005
 	refused "^calbench: --kind: 'watermeter' is not nawi, bourdon-gauge, digital-gauge or transmitter \(4-20 mA output\), nor water-meter, flow-meter or fuel-dispenser$" \
-		meter W-1 --kind watermeter --class 2 --q3 2.5 --r 100 --unit m3 --d 0.00005
+		cb instrument add --id W-1 --kind watermeter --type "đồng hồ nước lạnh DN15" \
+		--serial SN-W-1 --interval 60 --class 2 --q3 2.5 --r 100 --unit m3 --d 0.00005
 	# q3 and r are for water meters only
 	refused '^calbench: --q3: only for a water meter \(kind water-meter\)$' \
 		cb instrument add --id BAL-1 --type scale --serial S1 --class III --unit g --max 30000 --e 5 --interval 12 --q3 2.5

@@ -107,7 +107,7 @@ test_run_pty_fail() {
 	expect_out '"status": "fail-record"'
 	cb instrument show BAL-BAD
 	expect_rc 0
-	expect_out 'history: 1 run\(s\), 0 pass, 1 fail'
+	expect_out 'history: 1 verification\(s\), 0 pass, 1 fail'
 	sim_stop bal
 }
 

@@ -420,4 +420,22 @@ test_serve_page_in_chromium() {
 	serve_stop
 }
 
+# A row of a register brought in by `calbench import` answers too, marked imported.
+test_serve_imported() {
+	printf '%s\n' 'Ngày kiểm định,Loại PTĐ,Số,Kết quả,Số GCN,Thời hạn đến' \
+		'05/02/2024,Cân kỹ thuật,B-1,Đạt,3681 - 24 (YB),05/02/2099' >"$T/reg.csv"
+	cb import --csv "$T/reg.csv"
+	expect_rc 0
+	serve_start --rate 0
+	get "/api/v1/certificates/3681%20-%2024%20(YB)"
+	expect_status 200 "imported record"
+	json_valid "$T/b" || fail "not JSON: $(cat "$T/b")"
+	expect_body '"status": "valid"'
+	expect_body '"signed": false, "imported": true'
+	get "/verify/3681%20-%2024%20(YB)"
+	expect_status 200 "imported page"
+	expect_body "Imported from the centre's earlier register"
+	serve_stop
+}
+
 run_tests

@@ -256,7 +256,16 @@ test_errors() {
 	setup_centre
 	cb stats --by type,colour
 	expect_rc 64
-	expect_err "unknown dimension 'colour' \(known: type, mode, result, month, quarter, year, owner, operator, procedure, method\)"
+	expect_err "unknown dimension 'colour' \(known: type, mode, result, month, quarter, year, owner, operator, procedure, method, source\)"
+	cb stats --by type,
+	expect_rc 64
+	expect_err "dimensions: an empty name in 'type,'"
+	cb stats --by type --by owner
+	expect_rc 64
+	expect_err "option '--by' given twice"
+	cb stats --from ''
+	expect_rc 64
+	expect_err "--from: '' is not a date"
 	cb stats --from 2026-13-01
 	expect_rc 1
 	expect_one_line_error "--from: '2026-13-01' is not a date"

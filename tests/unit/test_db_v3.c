@@ -367,6 +367,25 @@ static void test_migrate_v2_with_records(void **state)
 	assert_int_equal(v.status, CAL_VERIFY_FAIL_RECORD);
 	assert_int_equal(v.cert.kind, CAL_CERT_FAILURE);
 
+	/* v6: the history backfilled from the documents, the revoked one marked */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM history WHERE source = 'run'"), 3);
+	assert_int_equal(q_int(db, "SELECT revoked FROM history WHERE number = 'CB-2025-000001'"),
+			 1);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM history WHERE revoked = 0 AND "
+				   "((number = 'CB-2025-000002' AND result = 'pass') OR "
+				   "(number = 'CB-2025-000003' AND result = 'fail'))"),
+			 2);
+	{
+		struct cal_stats_query q = { 0 };
+		struct cal_stats s;
+
+		assert_int_equal(cal_db_stats(&s, db, &q), CAL_OK);
+		assert_int_equal(s.total.total, 2);
+		assert_int_equal(s.total.pass, 1);
+		assert_int_equal(s.total.fail, 1);
+		cal_stats_free(&s);
+	}
+
 	/* Old rows read with the v3 defaults. */
 	assert_int_equal(cal_db_run_get(&r, db, 1), CAL_OK);
 	assert_string_equal(r.activity, "verification");

@@ -266,6 +266,60 @@ static void test_t24(void **state)
 }
 
 /* Random documents: every grouping adds up, and pass + fail = total. */
+/*
+ * The hash grouping of cal_db_stats against SQLite's own GROUP BY ... ORDER
+ * BY on the same rows, group for group and in the same order; and the
+ * rollups of (type, month) against the one-dimension counts.
+ */
+static void check_against_group_by(struct cal_db *db)
+{
+	struct cal_stats both, by_type, by_month, r;
+	sqlite3_stmt *st;
+	size_t i = 0;
+
+	stats(&both, db, NULL, NULL, false, "type,quarter");
+	assert_int_equal(
+		sqlite3_prepare_v2(cal_db_handle(db),
+				   "SELECT type, substr(event_date, 1, 4) || '-Q' || "
+				   "((CAST(substr(event_date, 6, 2) AS INTEGER) + 2) / 3), "
+				   "count(*), sum(result = 'pass') FROM history "
+				   "WHERE activity = 'verification' AND revoked = 0 "
+				   "GROUP BY 1, 2 ORDER BY 1, 2",
+				   -1, &st, NULL),
+		SQLITE_OK);
+	for (; sqlite3_step(st) == SQLITE_ROW; i++) {
+		assert_true(i < both.n);
+		assert_string_equal(both.rows[i].key[0], (const char *)sqlite3_column_text(st, 0));
+		assert_string_equal(both.rows[i].key[1], (const char *)sqlite3_column_text(st, 1));
+		assert_int_equal(both.rows[i].total, sqlite3_column_int64(st, 2));
+		assert_int_equal(both.rows[i].pass, sqlite3_column_int64(st, 3));
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(i, both.n);
+	cal_stats_free(&both);
+
+	stats(&both, db, NULL, NULL, false, "type,month");
+	stats(&by_type, db, NULL, NULL, false, "type");
+	stats(&by_month, db, NULL, NULL, false, "month");
+	for (size_t k = 0; k < 2; k++) {
+		const struct cal_stats *want = k ? &by_month : &by_type;
+
+		assert_int_equal(cal_stats_rollup(&r, &both, k), CAL_OK);
+		assert_int_equal(r.n, want->n);
+		for (size_t j = 0; j < r.n; j++) {
+			assert_string_equal(r.rows[j].key[0], want->rows[j].key[0]);
+			assert_int_equal(r.rows[j].total, want->rows[j].total);
+			assert_int_equal(r.rows[j].pass, want->rows[j].pass);
+			assert_int_equal(r.rows[j].fail, want->rows[j].fail);
+		}
+		assert_int_equal(r.total.total, want->total.total);
+		cal_stats_free(&r);
+	}
+	cal_stats_free(&both);
+	cal_stats_free(&by_type);
+	cal_stats_free(&by_month);
+}
+
 static void test_invariant_random(void **state)
 {
 	static const char *const modes[] = { "initial", "periodic", "after-repair" };
@@ -327,6 +381,7 @@ static void test_invariant_random(void **state)
 		assert_int_equal(f, s.total.fail);
 		cal_stats_free(&s);
 	}
+	check_against_group_by(db);
 	cal_db_close(db);
 }
 
