@@ -696,10 +696,13 @@ static int stmts_prepare(struct stmts *s, struct cal_db *db)
 			"SELECT CASE WHEN h.source = 'run' THEN 'the document ' || h.number "
 			"|| ' of run ' || h.run_id WHEN m.id = ?6 THEN 'line ' || "
 			"h.import_row || ' of this file' ELSE 'line ' || h.import_row || "
-			"' of ' || m.file_name || ', imported ' || m.imported_at END "
+			"' of ' || m.file_name || ', imported ' || m.imported_at END, "
+			/* an earlier import's row, and its number */
+			"h.source = 'import' AND m.id <> ?6, h.number "
 			"FROM history h LEFT JOIN imports m ON m.id = h.import_id "
 			"WHERE h.instrument_id = ?1 AND h.event_date = ?2 AND h.activity = ?3 "
-			"AND h.result = ?4 AND h.mode = ?5 AND h.revoked = 0 LIMIT 1");
+			"AND h.result = ?4 AND h.mode = ?5 AND h.revoked = 0 "
+			"ORDER BY h.number = ?7 COLLATE NOCASE DESC LIMIT 1");
 	return rc;
 }
 
@@ -785,7 +788,10 @@ static int instrument_of(char *id, size_t size, bool *added, struct cal_db *db, 
 }
 
 /* Why the database refused row @r's number, as a message; CAL_ERR_STATE. */
-static int number_refused(struct ctx *c, struct stmts *s, const struct row *r, int64_t import_id)
+#define SKIP_HINT " (a register brought in again with new rows: --skip-imported)"
+
+static int number_refused(struct ctx *c, struct stmts *s, const struct row *r, int64_t import_id,
+			  const char *hint)
 {
 	char where[256] = "a record";
 
@@ -797,9 +803,9 @@ static int number_refused(struct ctx *c, struct stmts *s, const struct row *r, i
 	sqlite3_reset(s->number_used);
 	return cal_error_set(CAL_ERR_STATE,
 			     "%s: line %ld, column '%s' (number): '%s' is already %s; nothing "
-			     "imported",
+			     "imported%s",
 			     c->o->file_name, r->line, COL(c, CAL_IMP_NUMBER), r->v[CAL_IMP_NUMBER],
-			     where);
+			     where, hint);
 }
 
 /*
@@ -809,23 +815,14 @@ static int number_refused(struct ctx *c, struct stmts *s, const struct row *r, i
  * saved again under another name or with other bytes. CAL_ERR_STATE naming
  * both places; CAL_OK when the row is new.
  */
-static int row_known(struct ctx *c, struct cal_db *db, struct stmts *s, const struct row *r,
-		     const char *id, int64_t import_id)
+static int row_known(bool *skip, struct ctx *c, struct cal_db *db, struct stmts *s,
+		     const struct row *r, const char *id, int64_t import_id)
 {
-	char where[256];
+	char where[256], number[64] = "";
+	bool earlier = false, same;
 	int step;
 
-	if (r->v[CAL_IMP_NUMBER][0]) {
-		sqlite3_reset(s->number_used);
-		db_bind_str(s->number_used, 1, r->v[CAL_IMP_NUMBER]);
-		sqlite3_bind_int64(s->number_used, 2, import_id);
-		step = sqlite3_step(s->number_used);
-		sqlite3_reset(s->number_used);
-		if (step == SQLITE_ROW)
-			return number_refused(c, s, r, import_id);
-		if (step != SQLITE_DONE)
-			return db_fail(db, "import: numbers");
-	}
+	*skip = false;
 	sqlite3_reset(s->same_row);
 	db_bind_str(s->same_row, 1, id);
 	db_bind_str(s->same_row, 2, r->date);
@@ -833,17 +830,42 @@ static int row_known(struct ctx *c, struct cal_db *db, struct stmts *s, const st
 	db_bind_str(s->same_row, 4, r->result);
 	db_bind_str(s->same_row, 5, r->mode);
 	sqlite3_bind_int64(s->same_row, 6, import_id);
+	db_bind_str(s->same_row, 7, r->v[CAL_IMP_NUMBER]);
 	step = sqlite3_step(s->same_row);
-	if (step == SQLITE_ROW)
+	if (step == SQLITE_ROW) {
 		db_col_text(where, sizeof(where), s->same_row, 0);
+		earlier = sqlite3_column_int(s->same_row, 1) != 0;
+		db_col_text(number, sizeof(number), s->same_row, 2);
+	}
 	sqlite3_reset(s->same_row);
-	if (step == SQLITE_ROW)
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return db_fail(db, "import: history");
+	same = step == SQLITE_ROW;
+	/* --skip-imported: the row an earlier import brought in, number and all */
+	if (same && earlier && c->o->skip_imported &&
+	    strcasecmp(number, r->v[CAL_IMP_NUMBER]) == 0) {
+		*skip = true;
+		return CAL_OK;
+	}
+	if (r->v[CAL_IMP_NUMBER][0]) {
+		sqlite3_reset(s->number_used);
+		db_bind_str(s->number_used, 1, r->v[CAL_IMP_NUMBER]);
+		sqlite3_bind_int64(s->number_used, 2, import_id);
+		step = sqlite3_step(s->number_used);
+		sqlite3_reset(s->number_used);
+		if (step == SQLITE_ROW)
+			return number_refused(c, s, r, import_id, earlier ? SKIP_HINT : "");
+		if (step != SQLITE_DONE)
+			return db_fail(db, "import: numbers");
+	}
+	if (same)
 		return cal_error_set(CAL_ERR_STATE,
 				     "%s: line %ld: instrument %s, %s %s on %s, %s: the same is "
-				     "already %s; nothing imported",
+				     "already %s; nothing imported%s",
 				     c->o->file_name, r->line, id, r->mode, r->activity, r->date,
-				     r->result, where);
-	return step == SQLITE_DONE ? CAL_OK : db_fail(db, "import: history");
+				     r->result, where,
+				     earlier && !c->o->skip_imported ? SKIP_HINT : "");
+	return CAL_OK;
 }
 
 static int write_rows(struct ctx *c, struct cal_db *db, const char *sha, const char *now)
@@ -874,7 +896,7 @@ static int write_rows(struct ctx *c, struct cal_db *db, const char *sha, const c
 	for (size_t i = 0; !rc && i < c->n_rows; i++) {
 		const struct row *r = &c->rows[i];
 		char id[64];
-		bool added;
+		bool added, skip;
 
 		rc = instrument_of(id, sizeof(id), &added, db, &s, r, now);
 		if (rc) {
@@ -882,9 +904,13 @@ static int write_rows(struct ctx *c, struct cal_db *db, const char *sha, const c
 			break;
 		}
 		out->instruments_new += added;
-		rc = row_known(c, db, &s, r, id, import_id);
+		rc = row_known(&skip, c, db, &s, r, id, import_id);
 		if (rc)
 			break;
+		if (skip) {
+			out->skipped++;
+			continue;
+		}
 		sqlite3_reset(s.add_hist);
 		sqlite3_bind_int64(s.add_hist, 1, import_id);
 		sqlite3_bind_int64(s.add_hist, 2, r->line);
@@ -906,7 +932,7 @@ static int write_rows(struct ctx *c, struct cal_db *db, const char *sha, const c
 			if (r->v[CAL_IMP_NUMBER][0] &&
 			    (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_TRIGGER)) {
 				sqlite3_reset(s.add_hist);
-				rc = number_refused(c, &s, r, import_id);
+				rc = number_refused(c, &s, r, import_id, "");
 			} else {
 				cal_error_prefix(rc, "%s: line %ld: ", c->o->file_name, r->line);
 			}
@@ -926,7 +952,7 @@ static int write_rows(struct ctx *c, struct cal_db *db, const char *sha, const c
 	stmts_free(&s);
 	if (!rc) {
 		out->import_id = c->o->dry_run ? 0 : import_id;
-		out->rows = c->n_rows;
+		out->rows = c->n_rows - out->skipped;
 		out->instruments_known = 0;
 	}
 	return rc;

@@ -132,10 +132,10 @@ static void print_json(const struct cal_import_report *r, const char *file, bool
 	printf("{\"file\": ");
 	cli_json_str(stdout, file);
 	printf(", \"dry_run\": %s, \"import_id\": %lld, \"rows\": %zu, \"pass\": %zu, "
-	       "\"fail\": %zu, \"calibrations\": %zu, \"instruments_new\": %zu, "
+	       "\"fail\": %zu, \"calibrations\": %zu, \"skipped\": %zu, \"instruments_new\": %zu, "
 	       "\"instruments_known\": %zu, \"first_date\": ",
 	       dry ? "true" : "false", (long long)r->import_id, r->rows, r->pass, r->fail,
-	       r->calibrations, r->instruments_new, r->instruments_known);
+	       r->calibrations, r->skipped, r->instruments_new, r->instruments_known);
 	cli_json_str(stdout, r->first_date);
 	printf(", \"last_date\": ");
 	cli_json_str(stdout, r->last_date);
@@ -156,6 +156,8 @@ static void print_text(const struct cal_import_report *r, const char *file, bool
 	else
 		printf("Imported %s as import %lld: %zu rows\n", file, (long long)r->import_id,
 		       r->rows);
+	if (r->skipped)
+		printf("  skipped        %zu rows an earlier import brought in\n", r->skipped);
 	printf("  verifications  %zu pass, %zu fail", r->pass, r->fail);
 	if (r->calibrations)
 		printf("; calibrations %zu", r->calibrations);
@@ -174,7 +176,7 @@ static void print_text(const struct cal_import_report *r, const char *file, bool
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
 	const char *csv = NULL, *map = NULL, *delim = NULL;
-	bool dry = false, month_first = false, json = false;
+	bool dry = false, month_first = false, json = false, skip = false;
 	const struct cli_opt opts[] = {
 		{ "csv", true, &csv, NULL },
 		{ "map", true, &map, NULL },
@@ -182,6 +184,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		{ "dry-run", false, NULL, &dry },
 		{ "month-first", false, NULL, &month_first },
 		{ "json", false, NULL, &json },
+		{ "skip-imported", false, NULL, &skip },
 		{ NULL, false, NULL, NULL },
 	};
 	struct cal_import_opts o = { 0 };
@@ -248,6 +251,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	}
 	o.file_name = csv;
 	o.dry_run = dry;
+	o.skip_imported = skip;
 	o.day_first = !month_first;
 	o.now_s = (int64_t)time(NULL);
 	if (dry && access(cli->db_path, F_OK) != 0) {

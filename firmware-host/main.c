@@ -271,7 +271,7 @@ static const struct command commands[] = {
 	  "  See docs/statistics.md.\n" },
 	{ "import", cmd_import,
 	  "calbench import --csv FILE [--dry-run] [--column FIELD=HEADER]... [--map FILE]\n"
-	  "    [--delimiter ,|;|tab] [--month-first] [--json]\n"
+	  "    [--delimiter ,|;|tab] [--month-first] [--skip-imported] [--json]\n"
 	  "  Brings in a register kept in a spreadsheet (CSV, UTF-8): one row per\n"
 	  "  verification with date, type, manufacturer, model, serial, owner, method,\n"
 	  "  mode, result, number, valid_until, technician (and activity). Columns are\n"
@@ -280,7 +280,8 @@ static const struct command commands[] = {
 	  "  date, type, serial, result. Dates YYYY-MM-DD or DD/MM/YYYY. All or nothing:\n"
 	  "  every error is listed with its line and column, and nothing is written.\n"
 	  "  Rows become instruments and history marked imported: counted by stats,\n"
-	  "  answered by verify. A file is imported once. See docs/import.md.\n" },
+	  "  answered by verify. A file is imported once; a register brought in again\n"
+	  "  with new rows: --skip-imported skips the rows already in. See docs/import.md.\n" },
 	{ "setting", cmd_setting,
 	  "calbench setting list\ncalbench setting get KEY\ncalbench setting set KEY VALUE\n"
 	  "  e.g. calbench setting set cert.number_pattern 'QNG-{YYYY}-{SEQ:5}'\n" },

@@ -545,14 +545,18 @@ struct cal_import_opts {
 	char delim;			     /* ',' ';' '\t'; 0 = guessed */
 	const char *column[CAL_IMP_NFIELDS]; /* header of a field; NULL = aliases */
 	bool dry_run;			     /* check and roll back */
-	bool day_first;			     /* 03/04/2025 = 3 April (default true) */
-	int64_t now_s;			     /* the import's time; dates after it refused */
-	size_t max_errors;		     /* errors kept (0 = 20) */
+	/* rows an earlier import brought in (same instrument, date, result, mode and number) are
+	 * skipped */
+	bool skip_imported;
+	bool day_first;	   /* 03/04/2025 = 3 April (default true) */
+	int64_t now_s;	   /* the import's time; dates after it refused */
+	size_t max_errors; /* errors kept (0 = 20) */
 };
 
 struct cal_import_report {
-	int64_t import_id; /* 0 for a dry run */
-	size_t rows, pass, fail, calibrations;
+	int64_t import_id;		       /* 0 for a dry run */
+	size_t rows, pass, fail, calibrations; /* rows: imported (skipped ones not) */
+	size_t skipped;			       /* already imported (skip_imported) */
 	size_t instruments_new, instruments_known;
 	char first_date[11], last_date[11];
 	char mapping[1024]; /* "field=header; ..." as used */

@@ -83,6 +83,18 @@ EOF
 	expect_rc 1
 	expect_one_line_error 'so-2024.csv: this file was imported before \(import 1, '
 	[ "$(counts)" = "3 1 4" ] || fail "counts after a second import: $(counts)"
+
+	# the register again, a row added: refused, then the new row alone
+	cp "$T/so-2024.csv" "$T/so-2024-v2.csv"
+	printf '%s\r\n' '5,20/03/2024,Huyết áp kế,ALPK2,500V,HA-10,Trạm y tế xã,ĐLVN 09:2011,Định kỳ,Đạt,3704 - 24 (YB),20/03/2025,Lê C,' >>"$T/so-2024-v2.csv"
+	cb import --csv "$T/so-2024-v2.csv"
+	expect_rc 1
+	expect_err "line 2, column 'Số GCN' \(number\): '3681 - 24 \(YB\)' is already line 2 of .*so-2024.csv, imported .*\(a register brought in again with new rows: --skip-imported\)"
+	cb import --csv "$T/so-2024-v2.csv" --skip-imported
+	expect_rc 0
+	expect_out '^Imported .*so-2024-v2.csv as import 2: 1 rows$'
+	expect_out '^  skipped        4 rows an earlier import brought in$'
+	[ "$(counts)" = "4 2 5" ] || fail "counts after the new rows: $(counts)"
 }
 
 test_import_dry_run() {

@@ -513,6 +513,46 @@ static void test_import_same_row_and_ambiguous(void **state)
 	cal_db_close(db);
 }
 
+/* A register brought in again with rows added: --skip-imported takes the new ones only. */
+static void test_import_skip_imported(void **state)
+{
+	static const char first[] = "date,type,serial,result,number\n"
+				    "2024-01-02,cân đĩa,D-1,pass,N-1\n"
+				    "2024-01-03,cân đĩa,D-2,fail,\n";
+	static const char again[] = "date,type,serial,result,number\n"
+				    "2024-01-02,cân đĩa,D-1,pass,n-1\n"
+				    "2024-01-03,cân đĩa,D-2,fail,\n"
+				    "2024-02-03,cân đĩa,D-2,pass,N-2\n";
+	static const char other[] = "date,type,serial,result,number\n"
+				    "2024-01-02,cân đĩa,D-1,pass,N-9\n";
+	struct cal_db *db = open_db();
+	struct cal_import_opts o = opts("2024.csv");
+	struct cal_import_report r;
+
+	(void)state;
+	assert_int_equal(cal_db_import_csv(&r, db, first, strlen(first), &o), CAL_OK);
+	cal_import_report_free(&r);
+	o.file_name = "2024-v2.csv";
+	assert_int_equal(cal_db_import_csv(&r, db, again, strlen(again), &o), CAL_ERR_STATE);
+	assert_non_null(strstr(cal_error_last(), "(a register brought in again with new rows: "
+						 "--skip-imported)"));
+	cal_import_report_free(&r);
+	o.skip_imported = true;
+	assert_int_equal(cal_db_import_csv(&r, db, again, strlen(again), &o), CAL_OK);
+	assert_int_equal(r.rows, 1);
+	assert_int_equal(r.skipped, 2);
+	assert_int_equal(r.pass, 1);
+	cal_import_report_free(&r);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM history"), 3);
+	/* the same verification under another number is not "already in": refused */
+	o.file_name = "other.csv";
+	assert_int_equal(cal_db_import_csv(&r, db, other, strlen(other), &o), CAL_ERR_STATE);
+	assert_non_null(strstr(cal_error_last(), "the same is already line 2 of 2024.csv"));
+	cal_import_report_free(&r);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM history"), 3);
+	cal_db_close(db);
+}
+
 /* An imported pass without a validity date is valid for the interval in force on its date. */
 static void test_import_validity_from_interval(void **state)
 {
@@ -596,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_import_trial_findings),
 		cmocka_unit_test(test_import_same_row_and_ambiguous),
 		cmocka_unit_test(test_import_validity_from_interval),
+		cmocka_unit_test(test_import_skip_imported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
