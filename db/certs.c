@@ -209,6 +209,28 @@ int db_pattern_check(const char *pattern)
  * Whitespace runs (ASCII and U+00A0) become one space, ends are trimmed.
  * false when the result does not fit in dst[size].
  */
+/* Is @number a document's, a revision's or an imported record's, whatever its case? */
+static int number_taken(bool *out, struct cal_db *db, const char *number)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare_cached(
+		&st, db,
+		"SELECT EXISTS (SELECT 1 FROM certificates WHERE number = ?1 COLLATE NOCASE) "
+		"OR EXISTS (SELECT 1 FROM cert_revisions WHERE number = ?1 COLLATE NOCASE) "
+		"OR EXISTS (SELECT 1 FROM history WHERE number = ?1 COLLATE NOCASE "
+		"AND number <> '')");
+
+	if (rc)
+		return rc;
+	db_bind_str(st, 1, number);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0) != 0;
+	else
+		rc = db_fail(db, "certificate number");
+	db_finish(db, st);
+	return rc;
+}
+
 bool db_number_normalise(char *dst, size_t size, const char *src)
 {
 	size_t o = 0, w;
@@ -332,27 +354,44 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 	if (rc)
 		goto out;
 
-	/* Take the next number of the year. */
-	rc = db_prepare(&st, db,
-			"INSERT INTO number_seq(year, last) VALUES (?1, 1) "
-			"ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last");
-	if (rc)
-		goto out;
-	sqlite3_bind_int(st, 1, issue.year);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		seq = sqlite3_column_int64(st, 0);
+	/*
+	 * Take the next number of the year, passing over any an imported
+	 * register already holds (the centre's own pattern, this year's
+	 * register brought in): numbers are compared without regard to case.
+	 */
+	for (int tries = 0;; tries++) {
+		bool taken;
+
+		rc = db_prepare(&st, db,
+				"INSERT INTO number_seq(year, last) VALUES (?1, 1) "
+				"ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last");
+		if (rc)
+			goto out;
+		sqlite3_bind_int(st, 1, issue.year);
 		step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			seq = sqlite3_column_int64(st, 0);
+			step = sqlite3_step(st);
+		}
+		if (step != SQLITE_DONE || seq < 1) {
+			rc = db_fail(db, "certificate number");
+			goto out;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		rc = cal_db_format_number(number, sizeof(number), pattern, issue.year, seq);
+		if (!rc)
+			rc = number_taken(&taken, db, number);
+		if (rc)
+			goto out;
+		if (!taken)
+			break;
+		if (tries >= 1000000) {
+			rc = cal_error_set(CAL_ERR_STATE, "certificate number: a million numbers "
+							  "in a row are taken by imported records");
+			goto out;
+		}
 	}
-	if (step != SQLITE_DONE || seq < 1) {
-		rc = db_fail(db, "certificate number");
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	rc = cal_db_format_number(number, sizeof(number), pattern, issue.year, seq);
-	if (rc)
-		goto out;
 
 	/*
 	 * A calibration is documented by a calibration certificate whatever

@@ -139,16 +139,17 @@ void cal_type_fold(char *dst, size_t size, const char *src)
 
 	if (!dst || size == 0)
 		return;
-	while (*s == ' ' || *s == '\t')
-		s++;
+	while (*s == ' ' || *s == '\t' || (s[0] == 0xC2 && s[1] == 0xA0))
+		s += *s == 0xC2 ? 2 : 1;
 	while (*s) {
 		unsigned char out[4];
 		size_t in_len = 1, out_len = 1;
 		uint32_t cp;
 
-		if (*s == ' ' || *s == '\t') {
+		if (*s == ' ' || *s == '\t' || (s[0] == 0xC2 && s[1] == 0xA0)) {
+			/* a no-break space (pasted from a page) is a blank too */
 			blank = true;
-			s++;
+			s += *s == 0xC2 ? 2 : 1;
 			continue;
 		}
 		if (blank) {

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <sodium.h>
 
@@ -337,7 +336,7 @@ static int map_header(struct ctx *c, const struct cal_csv *p)
 {
 	char folded[256], want[256];
 	size_t len = 0, dlen = 0, ilen = 0;
-	bool used[512] = { false };
+	bool used[512] = { false }, named[512] = { false };
 	int rc = CAL_OK;
 
 	c->header = calloc(p->n_field ? p->n_field : 1, sizeof(*c->header));
@@ -356,6 +355,16 @@ static int map_header(struct ctx *c, const struct cal_csv *p)
 			  c->o->file_name, p->rec_line, p->n_field, sizeof(used) / sizeof(used[0]));
 		return CAL_ERR_ARG;
 	}
+	/* the columns named with --column/--map are theirs: no alias takes them */
+	for (int f = 0; f < CAL_IMP_NFIELDS; f++) {
+		if (!c->o->column[f])
+			continue;
+		cal_type_fold(want, sizeof(want), c->o->column[f]);
+		for (size_t i = 0; i < p->n_field; i++) {
+			cal_type_fold(folded, sizeof(folded), c->header[i]);
+			named[i] |= strcmp(folded, want) == 0;
+		}
+	}
 	for (int f = 0; f < CAL_IMP_NFIELDS; f++) {
 		c->col[f] = -1;
 		if (c->o->column[f])
@@ -364,8 +373,9 @@ static int map_header(struct ctx *c, const struct cal_csv *p)
 			cal_type_fold(folded, sizeof(folded), c->header[i]);
 			if (!folded[0])
 				continue;
-			if (c->o->column[f] ? strcmp(folded, want) != 0
-					    : !in_list(folded, fields[f].aliases, false))
+			if (c->o->column[f]
+				    ? strcmp(folded, want) != 0
+				    : named[i] || !in_list(folded, fields[f].aliases, false))
 				continue;
 			if (c->col[f] >= 0) {
 				add_error(
@@ -600,12 +610,24 @@ static bool blank_record(const struct cal_csv *p)
 	return true;
 }
 
-static const struct row *sort_rows;
-
-static int by_number(const void *a, const void *b)
+/* ASCII case folded, as SQLite's NOCASE (strcasecmp would follow the locale). */
+static int ascii_casecmp(const char *a, const char *b)
 {
+	for (;; a++, b++) {
+		int x = (unsigned char)*a, y = (unsigned char)*b;
+
+		x += (x >= 'A' && x <= 'Z') * 32;
+		y += (y >= 'A' && y <= 'Z') * 32;
+		if (x != y || !x)
+			return x - y;
+	}
+}
+
+static int by_number(const void *a, const void *b, void *arg)
+{
+	const struct row *sort_rows = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int d = strcasecmp(sort_rows[x].v[CAL_IMP_NUMBER], sort_rows[y].v[CAL_IMP_NUMBER]);
+	int d = ascii_casecmp(sort_rows[x].v[CAL_IMP_NUMBER], sort_rows[y].v[CAL_IMP_NUMBER]);
 
 	return d ? d : (x > y) - (x < y);
 }
@@ -623,12 +645,11 @@ static int check_numbers(struct ctx *c)
 	for (size_t i = 0; i < c->n_rows; i++)
 		if (c->rows[i].v[CAL_IMP_NUMBER][0])
 			idx[n++] = i;
-	sort_rows = c->rows;
-	qsort(idx, n, sizeof(*idx), by_number);
+	qsort_r(idx, n, sizeof(*idx), by_number, c->rows);
 	for (size_t k = 1; k < n; k++) {
 		const struct row *a = &c->rows[idx[k - 1]], *b = &c->rows[idx[k]];
 
-		if (strcasecmp(a->v[CAL_IMP_NUMBER], b->v[CAL_IMP_NUMBER]) == 0)
+		if (ascii_casecmp(a->v[CAL_IMP_NUMBER], b->v[CAL_IMP_NUMBER]) == 0)
 			add_error(c,
 				  "%s: line %ld, column '%s' (number): '%s' is also on line %ld%s",
 				  c->o->file_name, b->line, COL(c, CAL_IMP_NUMBER),
@@ -662,8 +683,9 @@ static int stmts_prepare(struct stmts *s, struct cal_db *db)
 	int rc;
 
 	rc = db_prepare(&s->find, db,
-			"SELECT id, manufacturer, model FROM instruments "
-			"WHERE serial = ?1 AND type = ?2 ORDER BY created_at, id");
+			/* the type compared folded, in C (cal_type_fold) */
+			"SELECT id, manufacturer, model, type FROM instruments "
+			"WHERE serial = ?1 ORDER BY created_at, id");
 	if (!rc)
 		rc = db_prepare(&s->id_taken, db, "SELECT 1 FROM instruments WHERE id = ?1");
 	if (!rc)
@@ -716,16 +738,20 @@ static int instrument_of(char *id, size_t size, bool *added, struct cal_db *db, 
 			 const struct row *r, const char *now)
 {
 	const char *serial = r->v[CAL_IMP_SERIAL];
-	char found[64] = "", also[64] = "";
+	char found[64] = "", also[64] = "", want[96];
 	int step, rc = CAL_OK;
 
 	*added = false;
 	sqlite3_reset(s->find);
 	db_bind_str(s->find, 1, serial);
-	db_bind_str(s->find, 2, r->v[CAL_IMP_TYPE]);
+	cal_type_fold(want, sizeof(want), r->v[CAL_IMP_TYPE]);
 	while ((step = sqlite3_step(s->find)) == SQLITE_ROW) {
-		char manu[96], model[96], cand[64];
+		char manu[96], model[96], cand[64], type[96], folded[96];
 
+		db_col_text(type, sizeof(type), s->find, 3);
+		cal_type_fold(folded, sizeof(folded), type);
+		if (strcmp(folded, want) != 0)
+			continue; /* the same serial on another kind of instrument */
 		db_col_text(manu, sizeof(manu), s->find, 1);
 		db_col_text(model, sizeof(model), s->find, 2);
 		db_col_text(cand, sizeof(cand), s->find, 0);
@@ -843,7 +869,7 @@ static int row_known(bool *skip, struct ctx *c, struct cal_db *db, struct stmts 
 	same = step == SQLITE_ROW;
 	/* --skip-imported: the row an earlier import brought in, number and all */
 	if (same && earlier && c->o->skip_imported &&
-	    strcasecmp(number, r->v[CAL_IMP_NUMBER]) == 0) {
+	    ascii_casecmp(number, r->v[CAL_IMP_NUMBER]) == 0) {
 		*skip = true;
 		return CAL_OK;
 	}
@@ -979,6 +1005,29 @@ static int count_known(struct ctx *c, struct cal_db *db, int64_t first_new_rowid
 	return rc;
 }
 
+/*
+ * An instrument this import made takes the owner of its latest row (a
+ * register is kept in date order: the first row may be a former owner's).
+ */
+static int latest_owner(struct cal_db *db, int64_t first_new_rowid)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(&st, db,
+			    "UPDATE instruments SET owner = (SELECT h.owner FROM history h "
+			    "WHERE h.instrument_id = instruments.id "
+			    "ORDER BY h.event_date DESC, h.id DESC LIMIT 1) "
+			    "WHERE rowid >= ?1 AND EXISTS (SELECT 1 FROM history h "
+			    "WHERE h.instrument_id = instruments.id)");
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, first_new_rowid);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(db, "import: owners");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int next_instrument_rowid(int64_t *out, struct cal_db *db)
 {
 	sqlite3_stmt *st = NULL;
@@ -1036,6 +1085,8 @@ int cal_db_import_csv(struct cal_import_report *out, struct cal_db *db, const ch
 	c.max_errors = o->max_errors ? o->max_errors : 20;
 	cal_date_from_unix(&d, o->now_s);
 	cal_date_format(today, sizeof(today), &d);
+	if (o->today && cal_date_parse(&d, o->today) == 0)
+		cal_date_format(today, sizeof(today), &d); /* the caller's (local) date */
 	db_now_iso(now, sizeof(now));
 	cal_csv_init(&p, text ? text : "", len, o->delim);
 	while ((got = cal_csv_next(&p)) == 1) {
@@ -1094,6 +1145,8 @@ int cal_db_import_csv(struct cal_import_report *out, struct cal_db *db, const ch
 		rc = write_rows(&c, db, sha, now);
 	if (!rc)
 		rc = count_known(&c, db, first_rowid);
+	if (!rc)
+		rc = latest_owner(db, first_rowid);
 	if (o->dry_run && !rc) {
 		db_tx_end(db, own, CAL_ERR_STATE); /* roll back */
 		cal_error_clear();

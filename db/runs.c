@@ -794,7 +794,9 @@ int cal_db_result_add(struct cal_db *db, int64_t run_id, const struct cal_result
 	if (r->ref_reading_id > 0)
 		sqlite3_bind_int64(st, 18, r->ref_reading_id);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE) {
+		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE ||
+		    (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_TRIGGER &&
+		     strstr(sqlite3_errmsg(db->h), "never replaced"))) {
 			rc = cal_error_set(CAL_ERR_STATE,
 					   "run %lld: result %d already exists (results are "
 					   "immutable)",

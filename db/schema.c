@@ -782,6 +782,114 @@ static const char schema_v6[] =
 	"  address TEXT NOT NULL DEFAULT ''\n"
 	") STRICT;\n";
 
+/*
+ * Version 7: what INSERT OR REPLACE could do to the records. A REPLACE that
+ * meets an existing row deletes it without firing its DELETE trigger
+ * (recursive triggers are off by default, in the sqlite3 shell too), so an
+ * issued certificate, a reading or a history row could be swapped for
+ * another. Each append-only table refuses an insert whose key is taken
+ * (the insert would fail on the constraint anyway; the REPLACE now fails
+ * first); the three whose inserts say ON CONFLICT DO NOTHING ignore it
+ * instead, which is what DO NOTHING does. number_seq is left to its UPSERT
+ * (a lowered sequence still cannot reuse a number: certificates' keys).
+ *
+ * The numbers an imported record holds are now compared without regard to
+ * case, as verify looks them up, and through the indexes (the partial
+ * history indexes need number <> '' in the query to serve it).
+ */
+static const char schema_v7[] =
+	"CREATE TRIGGER runs_no_replace BEFORE INSERT ON runs\n"
+	"WHEN EXISTS (SELECT 1 FROM runs o WHERE o.id = NEW.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'runs: the row exists already, and a row is never replaced'); "
+	"END;\n"
+	"CREATE TRIGGER readings_no_replace BEFORE INSERT ON readings\n"
+	"WHEN EXISTS (SELECT 1 FROM readings o WHERE o.id = NEW.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'readings: the row exists already, and a row is never "
+	"replaced'); END;\n"
+	"CREATE TRIGGER results_no_replace BEFORE INSERT ON results\n"
+	"WHEN EXISTS (SELECT 1 FROM results o WHERE o.id = NEW.id)\n OR EXISTS (SELECT 1 FROM "
+	"results o WHERE o.run_id = NEW.run_id AND o.seq = NEW.seq)\n"
+	"BEGIN SELECT RAISE(ABORT, 'results: the row exists already, and a row is never "
+	"replaced'); END;\n"
+	"CREATE TRIGGER certificates_no_replace BEFORE INSERT ON certificates\n"
+	"WHEN EXISTS (SELECT 1 FROM certificates o WHERE o.number = NEW.number)\n OR EXISTS "
+	"(SELECT 1 FROM certificates o WHERE o.run_id = NEW.run_id)\n OR EXISTS (SELECT 1 FROM "
+	"certificates o WHERE o.year = NEW.year AND o.seq = NEW.seq)\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificates: the row exists already, and a row is never "
+	"replaced'); END;\n"
+	"CREATE TRIGGER certificate_revocations_no_replace BEFORE INSERT ON "
+	"certificate_revocations\n"
+	"WHEN EXISTS (SELECT 1 FROM certificate_revocations o WHERE o.number = NEW.number)\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificate_revocations: the row exists already, and a row is "
+	"never replaced'); END;\n"
+	"CREATE TRIGGER run_events_no_replace BEFORE INSERT ON run_events\n"
+	"WHEN EXISTS (SELECT 1 FROM run_events o WHERE o.id = NEW.id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'run_events: the row exists already, and a row is never "
+	"replaced'); END;\n"
+	"CREATE TRIGGER settle_evidence_no_replace BEFORE INSERT ON settle_evidence\n"
+	"WHEN EXISTS (SELECT 1 FROM settle_evidence o WHERE o.reading_id = NEW.reading_id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'settle_evidence: the row exists already, and a row is never "
+	"replaced'); END;\n"
+	"CREATE TRIGGER cert_issue_no_replace BEFORE INSERT ON cert_issue\n"
+	"WHEN EXISTS (SELECT 1 FROM cert_issue o WHERE o.number = NEW.number)\n"
+	"BEGIN SELECT RAISE(ABORT, 'cert_issue: the row exists already, and a row is never "
+	"replaced'); END;\n"
+	"CREATE TRIGGER cert_signatures_no_replace BEFORE INSERT ON cert_signatures\n"
+	"WHEN EXISTS (SELECT 1 FROM cert_signatures o WHERE o.number = NEW.number)\n"
+	"BEGIN SELECT RAISE(ABORT, 'cert_signatures: the row exists already, and a row is never "
+	"replaced'); END;\n"
+	"CREATE TRIGGER cert_revisions_no_replace BEFORE INSERT ON cert_revisions\n"
+	"WHEN EXISTS (SELECT 1 FROM cert_revisions o WHERE o.number = NEW.number)\n OR EXISTS "
+	"(SELECT 1 FROM cert_revisions o WHERE o.original = NEW.original AND o.revision = "
+	"NEW.revision)\n"
+	"BEGIN SELECT RAISE(ABORT, 'cert_revisions: the row exists already, and a row is never "
+	"replaced'); END;\n"
+	"CREATE TRIGGER imports_no_replace BEFORE INSERT ON imports\n"
+	"WHEN EXISTS (SELECT 1 FROM imports o WHERE o.id = NEW.id)\n OR EXISTS (SELECT 1 FROM "
+	"imports o WHERE o.file_sha256 = NEW.file_sha256)\n"
+	"BEGIN SELECT RAISE(ABORT, 'imports: the row exists already, and a row is never "
+	"replaced'); END;\n"
+	"CREATE TRIGGER history_no_replace BEFORE INSERT ON history\n"
+	"WHEN EXISTS (SELECT 1 FROM history o WHERE o.id = NEW.id)\n OR EXISTS (SELECT 1 FROM "
+	"history o WHERE o.run_id = NEW.run_id)\n OR EXISTS (SELECT 1 FROM history o WHERE "
+	"NEW.number <> '' AND o.number = NEW.number AND o.number <> '')\n"
+	"BEGIN SELECT RAISE(ABORT, 'history: the row exists already, and a row is never "
+	"replaced'); END;\n"
+	"CREATE TRIGGER run_standards_no_replace BEFORE INSERT ON run_standards\n"
+	"WHEN EXISTS (SELECT 1 FROM run_standards o WHERE o.run_id = NEW.run_id AND o.standard_id "
+	"= NEW.standard_id)\n"
+	" AND (SELECT status FROM runs WHERE id = NEW.run_id) NOT IN ('completed', 'aborted')\n"
+	"BEGIN SELECT RAISE(IGNORE); END;\n"
+	"CREATE TRIGGER run_pressure_standards_no_replace BEFORE INSERT ON run_pressure_standards\n"
+	"WHEN EXISTS (SELECT 1 FROM run_pressure_standards o WHERE o.run_id = NEW.run_id AND "
+	"o.standard_id = NEW.standard_id)\n"
+	" AND (SELECT status FROM runs WHERE id = NEW.run_id) NOT IN ('completed', 'aborted')\n"
+	"BEGIN SELECT RAISE(IGNORE); END;\n"
+	"CREATE TRIGGER signing_keys_no_replace BEFORE INSERT ON signing_keys\n"
+	"WHEN EXISTS (SELECT 1 FROM signing_keys o WHERE o.key_id = NEW.key_id)\n OR EXISTS "
+	"(SELECT 1 FROM signing_keys o WHERE o.public_key = NEW.public_key)\n"
+	"BEGIN SELECT RAISE(IGNORE); END;\n"
+	"DROP TRIGGER history_import_number;\n"
+	"CREATE TRIGGER history_import_number BEFORE INSERT ON history\n"
+	"WHEN NEW.source = 'import' AND NEW.number <> '' AND (\n"
+	"  EXISTS (SELECT 1 FROM certificates c WHERE c.number = NEW.number COLLATE NOCASE)\n"
+	"  OR EXISTS (SELECT 1 FROM cert_revisions v WHERE v.number = NEW.number COLLATE NOCASE))\n"
+	"BEGIN SELECT RAISE(ABORT, 'history: the number is a calbench document''s'); END;\n"
+	"DROP TRIGGER certificates_number_not_imported;\n"
+	"CREATE TRIGGER certificates_number_not_imported BEFORE INSERT ON certificates\n"
+	"WHEN EXISTS (SELECT 1 FROM history h WHERE h.number = NEW.number COLLATE NOCASE\n"
+	"  AND h.number <> '' AND h.source = 'import')\n"
+	"BEGIN SELECT RAISE(ABORT, 'certificates: the number is an imported record''s'); END;\n"
+	"DROP TRIGGER cert_revisions_number_not_imported;\n"
+	"CREATE TRIGGER cert_revisions_number_not_imported BEFORE INSERT ON cert_revisions\n"
+	"WHEN EXISTS (SELECT 1 FROM history h WHERE h.number = NEW.number COLLATE NOCASE\n"
+	"  AND h.number <> '' AND h.source = 'import')\n"
+	"BEGIN SELECT RAISE(ABORT, 'a revision''s number is an imported record''s'); END;\n"
+	"DROP TRIGGER certificate_revocations_history;\n"
+	"CREATE TRIGGER certificate_revocations_history AFTER INSERT ON certificate_revocations\n"
+	"BEGIN UPDATE history SET revoked = 1\n"
+	"  WHERE number = NEW.number AND number <> '' AND source = 'run'; END;\n";
+
 const char *const cal_db_migrations[] = {
 	schema_v1, /* 0 -> 1 */
 	schema_v2, /* 1 -> 2 */
@@ -789,6 +897,7 @@ const char *const cal_db_migrations[] = {
 	schema_v4, /* 3 -> 4 */
 	schema_v5, /* 4 -> 5 */
 	schema_v6, /* 5 -> 6 */
+	schema_v7, /* 6 -> 7 */
 };
 
 const size_t cal_db_n_migrations = ARRAY_SIZE(cal_db_migrations);

@@ -327,13 +327,12 @@ static int group_of(struct cal_stats_row **out, struct groups *g, struct cal_sta
 	return CAL_OK;
 }
 
-static size_t sort_nkeys;
-
-static int row_cmp(const void *a, const void *b)
+static int row_cmp(const void *a, const void *b, void *arg)
 {
 	const struct cal_stats_row *x = a, *y = b;
+	size_t nkeys = *(const size_t *)arg;
 
-	for (size_t i = 0; i < sort_nkeys; i++) {
+	for (size_t i = 0; i < nkeys; i++) {
 		int c = strcmp(x->key[i], y->key[i]);
 
 		if (c)
@@ -399,9 +398,8 @@ int cal_db_stats(struct cal_stats *out, struct cal_db *db, const struct cal_stat
 		rc = db_fail(db, "stats");
 		goto out;
 	}
-	sort_nkeys = q->n_by;
 	if (out->n > 1)
-		qsort(out->rows, out->n, sizeof(*out->rows), row_cmp);
+		qsort_r(out->rows, out->n, sizeof(*out->rows), row_cmp, (void *)&q->n_by);
 out:
 	free(g.slot);
 	free(g.len);

@@ -107,6 +107,8 @@ static int read_map(struct cal_import_opts *o, bool *mapped, char **keep, const 
 	if (!buf)
 		return CLI_ERROR;
 	*keep = buf;
+	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+		memmove(buf, buf + 3, len - 2); /* a byte order mark (Notepad) */
 	for (char *l = buf; l && !rc; l = save) {
 		char where[300];
 		char *nl = strchr(l, '\n');
@@ -190,7 +192,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	struct cal_import_opts o = { 0 };
 	struct cal_import_report r = { 0 };
 	struct cal_db *db = NULL;
-	char **av = NULL, **cols = NULL, *text = NULL, *map_buf = NULL;
+	char **av = NULL, **cols = NULL, *text = NULL, *map_buf = NULL, today[11];
 	bool mapped[CAL_IMP_NFIELDS] = { false };
 	const char *pos[1];
 	int ac = 0, ncols = 0, npos, rc = CLI_OK;
@@ -254,6 +256,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	o.skip_imported = skip;
 	o.day_first = !month_first;
 	o.now_s = (int64_t)time(NULL);
+	cli_today(today); /* local: a row dated today in Vietnam is not "after today" */
+	o.today = today;
 	if (dry && access(cli->db_path, F_OK) != 0) {
 		/* a dry run against no database yet: checked in memory, no file made */
 		rc = cal_db_open(&db, ":memory:");

@@ -76,6 +76,7 @@ static const char usage_text[] =
 	"Reports\n"
 	"  stats [--from DATE] [--to DATE] [--by DIM,...] [--format table|csv|json|html]\n"
 	"        [-o FILE]               verified, pass, fail and pass rate, grouped\n"
+	"  import --csv FILE [--dry-run] a register kept in a spreadsheet, as history\n"
 	"  due [--within 30d] [--format table|csv|json]   instruments and standards due\n"
 	"  interval list|show|set|load   verification intervals per type, with dates\n"
 	"  owner list|get|set            owners' contacts, for the due list\n"

@@ -31,7 +31,7 @@
 struct cal_db;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CAL_DB_SCHEMA_VERSION 6
+#define CAL_DB_SCHEMA_VERSION 7
 
 /*
  * Open (creating if needed) and migrate the database at @path (":memory:" for
@@ -549,7 +549,8 @@ struct cal_import_opts {
 	 * skipped */
 	bool skip_imported;
 	bool day_first;	   /* 03/04/2025 = 3 April (default true) */
-	int64_t now_s;	   /* the import's time; dates after it refused */
+	int64_t now_s;	   /* the import's time */
+	const char *today; /* YYYY-MM-DD, rows dated after it refused; NULL: now_s's UTC date */
 	size_t max_errors; /* errors kept (0 = 20) */
 };
 

@@ -553,6 +553,77 @@ static void test_import_skip_imported(void **state)
 	cal_db_close(db);
 }
 
+/*
+ * Imported numbers and the centre's own sequence: the next number an
+ * imported record holds is passed over; a number that is a certificate's
+ * in another case is refused at import.
+ */
+static void test_import_numbers_and_sequence(void **state)
+{
+	struct cal_db *db = open_db();
+	struct cal_import_opts o = opts("r.csv");
+	struct cal_import_report r;
+	struct cal_cert c1, c2;
+	char reg[256], next[64], lower[64];
+	struct cal_run run = { .instrument_id = "G1", .procedure_id = "en837", .mode = "periodic" };
+	int64_t id;
+
+	(void)state;
+	gauge_certificate(&c1, db); /* CB-2025-000001 */
+	snprintf(next, sizeof(next), "%.*s000002", (int)strlen(c1.number) - 6, c1.number);
+	snprintf(reg, sizeof(reg), "date,type,serial,result,number\n2025-01-02,x,9,pass,%s\n",
+		 next);
+	assert_int_equal(cal_db_import_csv(&r, db, reg, strlen(reg), &o), CAL_OK);
+	cal_import_report_free(&r);
+	assert_int_equal(cal_db_run_begin(&id, db, &run, "id: en837\n"), CAL_OK);
+	assert_int_equal(cal_db_run_complete(&c2, db, id, "PASS", "", 1767000000), CAL_OK);
+	assert_string_not_equal(c2.number, next);
+	assert_int_equal(strcmp(c2.number, next) > 0, 1);
+	/* a certificate's number in lower case is the certificate's */
+	snprintf(lower, sizeof(lower), "%s", c1.number);
+	for (char *p = lower; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	snprintf(reg, sizeof(reg), "date,type,serial,result,number\n2025-01-03,x,10,pass,%s\n",
+		 lower);
+	o.file_name = "r2.csv";
+	assert_int_equal(cal_db_import_csv(&r, db, reg, strlen(reg), &o), CAL_ERR_STATE);
+	assert_non_null(strstr(cal_error_last(), "is already a calbench document"));
+	cal_import_report_free(&r);
+	cal_db_close(db);
+}
+
+/* The review's findings: a named column is nobody else's; types match folded; the latest owner. */
+static void test_import_columns_types_owner(void **state)
+{
+	static const char reg[] = "date,type,serial,result,Số\n"
+				  "2023-01-02,Cân kỹ thuật,K-1,pass,S-1\n"
+				  "2024-01-03,CÂN KỸ THUẬT,K-1,pass,S-2\n";
+	static const char owners[] = "date,type,serial,result,owner\n"
+				     "2022-01-02,áp kế,A-1,pass,Chủ cũ\n"
+				     "2024-05-03,áp kế,A-1,pass,Chủ mới\n";
+	struct cal_db *db = open_db();
+	struct cal_import_opts o = opts("r.csv");
+	struct cal_import_report r;
+	struct cal_instrument in;
+
+	(void)state;
+	o.column[CAL_IMP_NUMBER] = "Số"; /* also an alias of serial: it is number's now */
+	assert_int_equal(cal_db_import_csv(&r, db, reg, strlen(reg), &o), CAL_OK);
+	assert_int_equal(r.instruments_new, 1); /* one instrument: the type in capitals too */
+	cal_import_report_free(&r);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM history WHERE instrument_id = 'K-1' "
+				   "AND number IN ('S-1', 'S-2')"),
+			 2);
+	o.column[CAL_IMP_NUMBER] = NULL;
+	o.file_name = "owners.csv";
+	assert_int_equal(cal_db_import_csv(&r, db, owners, strlen(owners), &o), CAL_OK);
+	cal_import_report_free(&r);
+	assert_int_equal(cal_db_instrument_get(&in, db, "A-1"), CAL_OK);
+	assert_string_equal(in.owner, "Chủ mới");
+	cal_db_close(db);
+}
+
 /* An imported pass without a validity date is valid for the interval in force on its date. */
 static void test_import_validity_from_interval(void **state)
 {
@@ -602,6 +673,19 @@ static void test_history_guards(void **state)
 	assert_int_equal(exec_rc(h, "UPDATE history SET result = 'fail'"), SQLITE_CONSTRAINT);
 	assert_int_equal(exec_rc(h, "UPDATE history SET revoked = 1"), SQLITE_CONSTRAINT);
 	assert_int_equal(exec_rc(h, "DELETE FROM history"), SQLITE_CONSTRAINT);
+	/* nor swapped by INSERT OR REPLACE (which deletes without the DELETE trigger) */
+	assert_int_equal(exec_rc(h, "INSERT OR REPLACE INTO history (id, source, import_id, "
+				    "import_row, number, instrument_id, activity, event_date, "
+				    "result, mode, type) SELECT id, 'import', 1, 1, '', "
+				    "instrument_id, activity, event_date, 'fail', mode, type "
+				    "FROM history"),
+			 SQLITE_CONSTRAINT);
+	assert_int_equal(exec_rc(h, "INSERT OR REPLACE INTO certificates SELECT * FROM "
+				    "certificates"),
+			 SQLITE_CONSTRAINT);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM history WHERE result = 'pass' AND "
+				   "source = 'run'"),
+			 1);
 	/* a run's row only comes from its completion */
 	assert_int_equal(exec_rc(h, "INSERT INTO history (source, run_id, number, instrument_id, "
 				    "activity, event_date, result, mode, type) VALUES ('run', 99, "
@@ -637,6 +721,8 @@ int main(void)
 		cmocka_unit_test(test_import_same_row_and_ambiguous),
 		cmocka_unit_test(test_import_validity_from_interval),
 		cmocka_unit_test(test_import_skip_imported),
+		cmocka_unit_test(test_import_numbers_and_sequence),
+		cmocka_unit_test(test_import_columns_types_owner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
