@@ -360,7 +360,7 @@ int cal_db_run_complete(struct cal_cert *out, struct cal_db *db, int64_t run_id,
 	 * register brought in): numbers are compared without regard to case.
 	 */
 	for (int tries = 0;; tries++) {
-		bool taken;
+		bool taken = false;
 
 		rc = db_prepare(&st, db,
 				"INSERT INTO number_seq(year, last) VALUES (?1, 1) "
