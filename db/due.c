@@ -683,13 +683,40 @@ static int due_today(struct cal_date *today, int64_t *today_days, const char *s)
 	return CAL_OK;
 }
 
+/*
+ * What both due queries start with: @today parsed (its day number in
+ * *tdays), the intervals table loaded into @ivs, @sql prepared with :today
+ * bound (history after it is not counted). On error nothing is left to free.
+ */
+static int due_query(sqlite3_stmt **st, struct iv_table *ivs, int64_t *tdays, struct cal_db *db,
+		     const char *sql, const char *today)
+{
+	struct cal_date t;
+	char day[11];
+	int rc;
+
+	*st = NULL;
+	rc = due_today(&t, tdays, today);
+	if (rc)
+		return rc;
+	rc = iv_load(ivs, db);
+	if (rc)
+		return rc;
+	rc = db_prepare(st, db, sql);
+	if (rc) {
+		iv_free(ivs);
+		return rc;
+	}
+	cal_date_format(day, sizeof(day), &t);
+	db_bind_str(*st, sqlite3_bind_parameter_index(*st, ":today"), day);
+	return CAL_OK;
+}
+
 int cal_db_instrument_due(struct cal_due *out, struct cal_db *db, const char *instrument_id,
 			  const char *today)
 {
 	struct iv_table ivs = { 0 };
 	sqlite3_stmt *st = NULL;
-	struct cal_date t;
-	char day[11];
 	int64_t tdays;
 	int rc, step;
 
@@ -697,18 +724,10 @@ int cal_db_instrument_due(struct cal_due *out, struct cal_db *db, const char *in
 		memset(out, 0, sizeof(*out));
 	if (!out || !db || !instrument_id || !instrument_id[0])
 		return cal_error_set(CAL_ERR_ARG, "due: bad arguments");
-	rc = due_today(&t, &tdays, today);
+	rc = due_query(&st, &ivs, &tdays, db, due_one_sql, today);
 	if (rc)
 		return rc;
-	rc = iv_load(&ivs, db);
-	if (rc)
-		return rc;
-	rc = db_prepare(&st, db, due_one_sql);
-	if (rc)
-		goto out;
-	cal_date_format(day, sizeof(day), &t);
 	db_bind_str(st, sqlite3_bind_parameter_index(st, ":id"), instrument_id);
-	db_bind_str(st, sqlite3_bind_parameter_index(st, ":today"), day);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
 		instrument_due(out, st, &ivs, tdays);
@@ -716,7 +735,6 @@ int cal_db_instrument_due(struct cal_due *out, struct cal_db *db, const char *in
 		rc = cal_error_set(CAL_ERR_NOTFOUND, "no instrument '%s'", instrument_id);
 	else
 		rc = db_fail(db, "due");
-out:
 	sqlite3_finalize(st);
 	iv_free(&ivs);
 	return rc;
@@ -820,8 +838,6 @@ int cal_db_due_list(struct cal_due **out, size_t *n, struct cal_db *db, const ch
 	sqlite3_stmt *st = NULL;
 	size_t cnt = 0, cap = 0;
 	char limit[11];
-	struct cal_date t;
-	char day[11];
 	int64_t tdays;
 	int rc, step;
 
@@ -834,20 +850,12 @@ int cal_db_due_list(struct cal_due **out, size_t *n, struct cal_db *db, const ch
 	if (within_days < 0 || within_days > CAL_DUE_MAX_WITHIN_DAYS)
 		return cal_error_set(CAL_ERR_ARG, "due: within %d days is out of range (0 to %d)",
 				     within_days, CAL_DUE_MAX_WITHIN_DAYS);
-	rc = due_today(&t, &tdays, today);
-	if (!rc)
-		rc = cal_date_add_days_str(limit, sizeof(limit), today, within_days);
+	rc = due_query(&st, &ivs, &tdays, db, due_all_sql, today);
 	if (rc)
 		return rc;
-	rc = iv_load(&ivs, db);
-	if (rc)
-		return rc;
-
-	rc = db_prepare(&st, db, due_all_sql);
+	rc = cal_date_add_days_str(limit, sizeof(limit), today, within_days);
 	if (rc)
 		goto out;
-	cal_date_format(day, sizeof(day), &t);
-	db_bind_str(st, sqlite3_bind_parameter_index(st, ":today"), day);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		instrument_due(&d, st, &ivs, tdays);
 		if (!d.due_date[0] || strcmp(d.due_date, limit) > 0)
